@@ -1,0 +1,144 @@
+"""The answer chain: retrieve -> rank evidence sentences -> generate -> validate citations.
+
+`AnswerChain.events()` yields the stream the API and `rag ask --stream` show
+(sources, deltas, citations, done); `AnswerChain.ask()` runs it to the final `Answer`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rag.answer import Answer, SourceRef, Timings
+from rag.citations import Validated, validate
+from rag.config import Settings
+from rag.errors import EmptyQuestionError
+from rag.evidence import Sentence, rank_sentences, strength
+from rag.generation.base import REFUSAL, Generator, is_refusal
+from rag.generation.extractive import ExtractiveGenerator
+from rag.retrieval import Retrieval, Retriever
+
+EventName = Literal["sources", "delta", "citation", "done"]
+
+
+@dataclass(frozen=True)
+class Event:
+    event: EventName
+    data: Any
+
+
+def source_refs(items: Sequence[Any]) -> list[SourceRef]:
+    """Distinct sources of chunks/citations, in first-seen order."""
+    seen: dict[str, SourceRef] = {}
+    for item in items:
+        chunk = getattr(item, "chunk", item)
+        if chunk.source_id not in seen:
+            seen[chunk.source_id] = SourceRef(
+                source_id=chunk.source_id, title=chunk.title, outlet=chunk.outlet
+            )
+    return list(seen.values())
+
+
+class AnswerChain:
+    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.settings = settings
+        self._fallback = ExtractiveGenerator(settings.extractive_sentences)
+
+    def ask(
+        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+    ) -> Answer:
+        final: Answer | None = None
+        for event in self.events(question, k=k, sources=sources):
+            if event.event == "done":
+                final = event.data
+        assert final is not None
+        return final
+
+    def retrieve(
+        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+    ) -> tuple[Retrieval, list[Sentence]]:
+        question = question.strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty")
+        retrieval = self.retriever.retrieve(question, k=k, sources=sources)
+        return retrieval, rank_sentences(retrieval, self.retriever.store.embedder)
+
+    def events(
+        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        retrieval, ranked = self.retrieve(question, k=k, sources=sources)
+        t_retrieved = time.perf_counter()
+        yield Event("sources", retrieval.passages)
+
+        base = {
+            "question": retrieval.question,
+            "retrieved": source_refs(retrieval.passages),
+        }
+        if strength(ranked) < self.settings.refusal_threshold:
+            yield Event("delta", REFUSAL)
+            yield Event("done", self._finish(base, REFUSAL, None, self.generator.name, started, t_retrieved))
+            return
+
+        generator: Generator = self.generator
+        evidence = generator.evidence(ranked)
+        text = ""
+        for piece in generator.stream(retrieval.question, evidence):
+            text += piece
+            yield Event("delta", piece)
+        checked = validate(text, evidence)
+        fallback = False
+        if not checked.citations and not is_refusal(text) and generator is not self._fallback:
+            # One stricter retry, then the extractive answer, flagged as a fallback.
+            retry = "".join(generator.stream(retrieval.question, evidence, strict=True))
+            checked_retry = validate(retry, evidence)
+            if checked_retry.citations or is_refusal(retry):
+                text, checked = retry, checked_retry
+            else:
+                generator, fallback = self._fallback, True
+                evidence = generator.evidence(ranked)
+                text = "".join(generator.stream(retrieval.question, evidence))
+                checked = validate(text, evidence)
+            yield Event("delta", {"replace": text})
+
+        for citation in checked.citations:
+            yield Event("citation", citation)
+        refused = is_refusal(text) and not checked.citations
+        answer = self._finish(
+            base, text, None if refused else checked, self.generator.name, started, t_retrieved
+        )
+        answer.fallback = fallback
+        yield Event("done", answer)
+
+    def _finish(
+        self,
+        base: dict[str, Any],
+        text: str,
+        checked: Validated | None,
+        generator: str,
+        started: float,
+        t_retrieved: float,
+    ) -> Answer:
+        now = time.perf_counter()
+        timings = Timings(
+            retrieve=round((t_retrieved - started) * 1000, 2),
+            generate=round((now - t_retrieved) * 1000, 2),
+            total=round((now - started) * 1000, 2),
+        )
+        if checked is None:
+            return Answer(answer=text, mode="refusal", generator=generator, timings_ms=timings, **base)
+        return Answer(
+            answer=text.strip(),
+            mode="answer",
+            citations=checked.citations,
+            sources=source_refs(checked.citations),
+            claims=checked.claims,
+            dropped_citations=checked.dropped,
+            generator=generator,
+            timings_ms=timings,
+            **base,
+        )

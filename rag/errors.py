@@ -1,0 +1,41 @@
+"""Domain errors raised by `rag`; `api/` maps them to HTTP responses."""
+
+
+class RagError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class ConfigError(RagError):
+    """A setting is missing or contradicts another."""
+
+
+class DocumentError(RagError):
+    """A document cannot be read, parsed or is empty after cleaning."""
+
+
+class InvalidSourceIdError(RagError):
+    """A source id is malformed (ids are file-stem-like: letters, digits, `._-`)."""
+
+
+class UnknownSourceError(RagError):
+    """A filter or a delete names a source id that is not in the index."""
+
+
+class EmbedderMismatchError(RagError):
+    """The collection was built with a different embedder than the configured one."""
+
+
+class StoreError(RagError):
+    """The vector store cannot be opened or reached."""
+
+
+class PromptError(RagError):
+    """A prompt file is missing, malformed, or a declared variable was not supplied."""
+
+
+class GenerationError(RagError):
+    """The answer generator failed (unreachable endpoint, bad reply)."""
+
+
+class EmptyQuestionError(RagError):
+    """The question is empty or only whitespace."""

@@ -1,0 +1,98 @@
+"""Evidence: rank the sentences of retrieved passages against the question.
+
+A sentence's score mixes three signals, each in [0, 1]:
+- coverage: IDF-weighted share of the question's terms it contains (plus a quarter of its
+  best neighbour's, so "… says Nedim Useinow." lends weight to the quote that follows);
+- dense: cosine of its MiniLM vector with the question's;
+- passage: the fused retrieval score of the chunk it comes from.
+The best sentence's score is the evidence strength the refusal threshold applies to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.embeddings import CachedEmbeddings, cosine_matrix
+from rag.retrieval import Passage, Retrieval
+from rag.store import StoredChunk
+from rag.text import Span, terms
+
+W_COVERAGE, W_DENSE, W_PASSAGE = 0.5, 0.35, 0.15
+NEIGHBOUR_SHARE = 0.25
+DUPLICATE_OVERLAP = 0.8
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One evidence sentence: exact text, absolute offsets, provenance and score."""
+
+    chunk: StoredChunk
+    span: Span
+    text: str
+    score: float
+    coverage: float
+    dense: float
+
+    @property
+    def source_id(self) -> str:
+        return self.chunk.source_id
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.chunk.source_id, self.span.start)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def rank_sentences(
+    retrieval: Retrieval, embedder: CachedEmbeddings, passages: Sequence[Passage] | None = None
+) -> list[Sentence]:
+    """Every distinct sentence of the passages, best first (deterministic order)."""
+    passages = retrieval.passages if passages is None else passages
+    q_terms = terms(retrieval.question)
+    rows: list[tuple[Passage, Span, str, float]] = []
+    for passage in passages:
+        chunk = passage.chunk
+        texts = [chunk.sentence_text(span) for span in chunk.sentences]
+        covs = [retrieval.index.coverage(q_terms, set(terms(t))) for t in texts]
+        for i, (span, text) in enumerate(zip(chunk.sentences, texts, strict=True)):
+            neighbours = [covs[j] for j in (i - 1, i + 1) if 0 <= j < len(covs)]
+            cov = min(1.0, covs[i] + NEIGHBOUR_SHARE * max(neighbours, default=0.0))
+            rows.append((passage, span, text, cov))
+    if not rows:
+        return []
+    dense = cosine_matrix([retrieval.query_vector], embedder.embed_documents([r[2] for r in rows]))[0]
+    best: dict[tuple[str, int], Sentence] = {}
+    for (passage, span, text, cov), sim in zip(rows, dense, strict=True):
+        sim = max(0.0, float(sim))
+        score = W_COVERAGE * cov + W_DENSE * sim + W_PASSAGE * passage.score
+        sentence = Sentence(passage.chunk, span, text, score, cov, sim)
+        if sentence.key not in best or best[sentence.key].score < score:
+            best[sentence.key] = sentence  # overlapping chunks repeat sentences
+    return sorted(best.values(), key=lambda s: (-s.score, s.source_id, s.span.start))
+
+
+def select(ranked: Sequence[Sentence], limit: int, relative_floor: float = 0.8) -> list[Sentence]:
+    """Up to `limit` strong, non-redundant sentences: each within `relative_floor` of the best."""
+    if not ranked:
+        return []
+    floor = ranked[0].score * relative_floor
+    chosen: list[Sentence] = []
+    seen_terms: list[set[str]] = []
+    for sentence in ranked:
+        if len(chosen) == limit or sentence.score < floor:
+            break
+        own = set(terms(sentence.text))
+        if any(_jaccard(own, other) >= DUPLICATE_OVERLAP for other in seen_terms):
+            continue
+        chosen.append(sentence)
+        seen_terms.append(own)
+    return chosen
+
+
+def strength(ranked: Sequence[Sentence]) -> float:
+    """How well the corpus covers the question: the best sentence's score (0 when none)."""
+    return ranked[0].score if ranked else 0.0

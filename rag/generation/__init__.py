@@ -1,0 +1,1 @@
+"""Answer generators: extractive (no LLM) and chat (any OpenAI-compatible LLM)."""

@@ -1,0 +1,38 @@
+"""What every generator offers: pick its numbered evidence, then stream answer text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from rag.evidence import Sentence
+
+REFUSAL = "The sources don't cover this question."
+
+
+class Generator(Protocol):
+    name: str
+
+    def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
+        """The evidence sentences it will cite, in marker order ([1] is the first)."""
+        ...
+
+    def stream(self, question: str, evidence: Sequence[Sentence], strict: bool = False) -> Iterator[str]:
+        """Answer text with [n] markers, piece by piece."""
+        ...
+
+
+def is_refusal(text: str) -> bool:
+    """True when an answer says the sources don't cover the question."""
+    flat = " ".join(text.lower().replace("’", "'").split())
+    return "sources don't cover" in flat or "sources do not cover" in flat
+
+
+def format_evidence(evidence: Sequence[Sentence]) -> str:
+    """Numbered evidence lines, each with where it comes from, for an LLM prompt."""
+    lines = []
+    for n, sentence in enumerate(evidence, start=1):
+        chunk = sentence.chunk
+        origin = chunk.outlet or chunk.title or chunk.source_id
+        lines.append(f"[{n}] ({origin}) {sentence.text}")
+    return "\n".join(lines)

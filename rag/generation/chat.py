@@ -1,0 +1,48 @@
+"""Chat generator: LangChain `ChatOpenAI` against any OpenAI-compatible endpoint.
+
+The model sees numbered evidence *sentences* (not whole chunks): every [n] then names
+one exact quote, and a small model reads a shorter prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+
+from rag.errors import GenerationError
+from rag.evidence import Sentence
+from rag.generation.base import format_evidence
+from rag.prompts import load_prompt
+
+
+def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:
+    """Group by source (best source first), article order within a source: reads as prose."""
+    first_rank: dict[str, int] = {}
+    for i, s in enumerate(evidence):
+        first_rank.setdefault(s.source_id, i)
+    return sorted(evidence, key=lambda s: (first_rank[s.source_id], s.span.start))
+
+
+class ChatGenerator:
+    def __init__(self, model: BaseChatModel, name: str = "openai", evidence_sentences: int = 10):
+        self.name = name
+        self._limit = evidence_sentences
+        self._chain = load_prompt("answer").chat_template() | model | StrOutputParser()
+        self._retry = load_prompt("strict_retry")
+
+    def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
+        return reading_order(ranked[: self._limit])
+
+    def stream(self, question: str, evidence: Sequence[Sentence], strict: bool = False) -> Iterator[str]:
+        values = {
+            "question": question,
+            "evidence": format_evidence(evidence),
+            "strict": self._retry.format_user(count=str(len(evidence))) if strict else "",
+        }
+        try:
+            yield from self._chain.stream(values)
+        except openai.OpenAIError as exc:
+            raise GenerationError(f"{self.name} generator failed: {exc}") from exc

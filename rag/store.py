@@ -1,0 +1,254 @@
+"""Store: the Chroma collection of chunks (the only module that touches Chroma).
+
+Embedded `PersistentClient` under `RAG_DATA_DIR/chroma` by default; `RAG_CHROMA_URL`
+switches to a Chroma server (`chroma run`) through `HttpClient`. The collection's
+metadata records the embedder that built it, and opening it with another is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from rag.chunking import Chunk
+from rag.config import Settings
+from rag.documents import Document
+from rag.embeddings import CachedEmbeddings
+from rag.errors import EmbedderMismatchError, StoreError, UnknownSourceError
+from rag.text import Span
+
+ProgressFn = Callable[[int], None]
+_ADD_BATCH = 64
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store, with its document's metadata."""
+
+    chunk_id: str
+    source_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    sentences: tuple[Span, ...]
+    title: str | None
+    outlet: str | None
+    published: str | None
+
+    def sentence_text(self, span: Span) -> str:
+        return self.text[span.start - self.start : span.end - self.start]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    source_id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    notes: str | None
+    chunks: int
+    content_hash: str
+
+
+def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "source_id": doc.source_id,
+        "chunk_index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+        "content_hash": doc.content_hash,
+    }
+    meta.update(doc.metadata())
+    return meta
+
+
+def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    return StoredChunk(
+        chunk_id=chunk_id,
+        source_id=str(meta["source_id"]),
+        index=int(meta["chunk_index"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple(Span(s, e) for s, e in json.loads(str(meta["sentences"]))),
+        title=meta.get("title"),
+        outlet=meta.get("outlet"),
+        published=meta.get("published"),
+    )
+
+
+def make_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"RAG_CHROMA_URL must be http(s)://host:port, not {settings.chroma_url!r}")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
+            raise StoreError(f"cannot reach Chroma at {settings.chroma_url}: {exc}") from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class ChunkStore:
+    """Chunks of every ingested document, searchable by vector, listable by source."""
+
+    def __init__(self, client: chromadb.ClientAPI, settings: Settings, embedder: CachedEmbeddings):
+        self._client = client
+        self._settings = settings
+        self._embedder = embedder
+        self._write_lock = threading.Lock()
+        self.version = 0  # bumped on every write, so readers know to rebuild their indexes
+        self._vs = self._open()
+
+    def _open(self) -> Chroma:
+        name = self._settings.collection
+        existing = {c.name for c in self._client.list_collections()}
+        if name in existing:
+            meta = self._client.get_collection(name).metadata or {}
+            built_with = meta.get("embedder")
+            if built_with and built_with != self._embedder.identity:
+                raise EmbedderMismatchError(
+                    f"collection {name!r} was built with embedder {built_with!r}, but the "
+                    f"configured one is {self._embedder.identity!r}. Query it with the same "
+                    "embedder, or rebuild it with `rag ingest --reset`."
+                )
+        return Chroma(
+            collection_name=name,
+            embedding_function=self._embedder,
+            client=self._client,
+            collection_metadata={"embedder": self._embedder.identity},
+            collection_configuration={
+                "hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}
+            },
+        )
+
+    @property
+    def embedder(self) -> CachedEmbeddings:
+        return self._embedder
+
+    # --- reads -------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._vs._collection.count())
+
+    def _metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        got = self._vs._collection.get(where=where, include=["metadatas"])  # type: ignore[arg-type]
+        return [dict(m or {}) for m in got["metadatas"] or []]
+
+    def source_hash(self, source_id: str) -> str | None:
+        got = self._vs._collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0]["content_hash"]) if metas else None
+
+    def sources(self) -> list[SourceInfo]:
+        by_source: dict[str, SourceInfo] = {}
+        for meta in self._metadatas():
+            sid = str(meta["source_id"])
+            info = by_source.get(sid)
+            by_source[sid] = SourceInfo(
+                source_id=sid,
+                title=meta.get("title"),
+                outlet=meta.get("outlet"),
+                published=meta.get("published"),
+                notes=meta.get("notes"),
+                chunks=(info.chunks if info else 0) + 1,
+                content_hash=str(meta["content_hash"]),
+            )
+        return sorted(by_source.values(), key=lambda s: s.source_id)
+
+    def all_chunks(self) -> list[StoredChunk]:
+        got = self._vs._collection.get(include=["documents", "metadatas"])
+        chunks = [
+            _stored(cid, text or "", dict(meta or {}))
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(chunks, key=lambda c: (c.source_id, c.index))
+
+    def dense_search(
+        self, vector: Sequence[float], k: int, source_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the `k` nearest chunks, optionally per source."""
+        if k <= 0 or self.count() == 0:
+            return []
+        where: dict[str, Any] | None = None
+        if source_ids:
+            ids = list(source_ids)
+            where = {"source_id": ids[0]} if len(ids) == 1 else {"source_id": {"$in": ids}}
+        hits = self._vs.similarity_search_by_vector_with_relevance_scores(
+            list(vector), k=k, filter=where
+        )
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+
+    # --- writes ------------------------------------------------------------------
+    def upsert_document(
+        self, doc: Document, chunks: Sequence[Chunk], progress: ProgressFn | None = None
+    ) -> bool:
+        """Index `doc`; False when the same content is already there (nothing written).
+
+        New chunks are added before the old ones are deleted, so a failure half-way
+        leaves the previous version searchable rather than nothing.
+        """
+        with self._write_lock:
+            if self.source_hash(doc.source_id) == doc.content_hash:
+                return False
+            old = self._vs._collection.get(where={"source_id": doc.source_id}, include=[])["ids"]
+            for i in range(0, len(chunks), _ADD_BATCH):
+                batch = chunks[i : i + _ADD_BATCH]
+                self._vs.add_texts(
+                    texts=[c.text for c in batch],
+                    metadatas=[_chunk_metadata(doc, c) for c in batch],
+                    ids=[c.chunk_id for c in batch],
+                )
+                if progress:
+                    progress(len(batch))
+            stale = sorted(set(old) - {c.chunk_id for c in chunks})
+            if stale:
+                self._vs.delete(ids=stale)
+            self.version += 1
+            return True
+
+    def delete_source(self, source_id: str) -> int:
+        with self._write_lock:
+            ids = self._vs._collection.get(where={"source_id": source_id}, include=[])["ids"]
+            if not ids:
+                raise UnknownSourceError(f"no source {source_id!r} in the index")
+            self._vs.delete(ids=list(ids))
+            self.version += 1
+            return len(ids)
+
+    def reset(self) -> None:
+        with self._write_lock:
+            self._vs.delete_collection()
+            self._vs = self._open()
+            self.version += 1
+
+
+@contextmanager
+def open_store(settings: Settings, embedder: CachedEmbeddings) -> Iterator[ChunkStore]:
+    """Open the configured store for the lifetime of the `with` block."""
+    client = make_client(settings)
+    try:
+        yield ChunkStore(client, settings, embedder)
+    finally:
+        # PersistentClient has no close(); dropping references releases the sqlite handles.
+        del client

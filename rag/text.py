@@ -1,0 +1,78 @@
+"""Text primitives shared by chunking, lexical search, sentence scoring and citations.
+
+Sentences come from pysbd (rule-based, handles "Mr.", "U.S.", "Dr."); terms are
+lower-cased, stop-word-filtered and Snowball-stemmed so "negotiations" meets "negotiate".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_STOP = frozenset(STOPWORDS_EN) | {"s", "t", "also", "would", "could", "said", "says", "say"}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range [start, end) into some text."""
+
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Non-blank lines; news text puts one paragraph (or heading) per line."""
+    spans: list[Span] = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        left = len(line) - len(line.lstrip())
+        right = len(line.rstrip())
+        if right > left:
+            spans.append(Span(match.start() + left, match.start() + right))
+    return spans
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`, never crossing a paragraph, trimmed of whitespace."""
+    out: list[Span] = []
+    for para in paragraphs(text):
+        chunk = text[para.start : para.end]
+        cursor = 0
+        for piece in _segmenter().segment(chunk):
+            # pysbd's spans can drift on odd input; re-anchor each piece by search.
+            raw = piece.sent.strip()
+            if not raw:
+                continue
+            found = chunk.find(raw, cursor)
+            if found < 0:
+                continue
+            out.append(Span(para.start + found, para.start + found + len(raw)))
+            cursor = found + len(raw)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters/digits, keeping inner apostrophes)."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Content terms: words minus stop words, stemmed. The unit of all lexical matching."""
+    kept = [w for w in words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
+    return list(_stemmer().stemWords(kept))
