@@ -21,6 +21,7 @@ from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
 
 EventName = Literal["sources", "delta", "citation", "done"]
+RequestMode = Literal["auto", "answer", "compare"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,14 @@ class AnswerChain:
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
 
     def ask(
-        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        mode: RequestMode = "auto",
     ) -> Answer:
         final: Answer | None = None
-        for event in self.events(question, k=k, sources=sources):
+        for event in self.events(question, k=k, sources=sources, mode=mode):
             if event.event == "done":
                 final = event.data
         assert final is not None
@@ -68,8 +73,14 @@ class AnswerChain:
         return retrieval, rank_sentences(retrieval, self.retriever.store.embedder)
 
     def events(
-        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        mode: RequestMode = "auto",
     ) -> Iterator[Event]:
+        """Stream of events for one question; `mode` "compare" (or "auto" on a comparative
+        question) answers per source, "answer" always gives a single answer."""
         started = time.perf_counter()
         retrieval, ranked = self.retrieve(question, k=k, sources=sources)
         t_retrieved = time.perf_counter()

@@ -1,0 +1,120 @@
+"""Shared fixtures: a deterministic fake embedder, a fake chat model, settings, seeded pipelines.
+
+Unit tests use the fakes. Tests marked `integration` use the real MiniLM embedder and
+real servers they start themselves on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from rag.config import Settings
+from rag.embeddings import CachedEmbeddings
+from rag.text import terms
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard: no test reaches a real OpenAI endpoint by accident."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+class FakeEmbeddings(CachedEmbeddings):
+    """Hashes stemmed terms into 64 buckets: same text, same vector; shared terms, close vectors."""
+
+    identity = "fake/hash-64"
+    dimensions = 64
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        out = []
+        for text in texts:
+            v = np.zeros(self.dimensions)
+            for term in terms(text) or ["\x00"]:
+                v[int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dimensions] += 1.0
+            out.append((v / np.linalg.norm(v)).tolist())
+        return out
+
+
+class FakeChat(BaseChatModel):
+    """A chat model with a queue of replies; records the messages of every call."""
+
+    replies: list[str]
+    calls: list[list[BaseMessage]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-chat"
+
+    def _next(self, messages: list[BaseMessage]) -> str:
+        self.calls.append(messages)
+        if not self.replies:
+            raise AssertionError("FakeChat ran out of replies")
+        return self.replies.pop(0)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kw: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._next(messages)))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kw: Any
+                ) -> Iterator[ChatGenerationChunk]:
+        for word in self._next(messages).split(" "):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbeddings:
+    return FakeEmbeddings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the seeds indexed with the real MiniLM embedder (built once)."""
+    from rag.factory import open_pipeline
+    from rag.ingest import ingest_paths
+
+    data = tmp_path_factory.mktemp("seeded")
+    settings = Settings(data_dir=data, seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
+    with open_pipeline(settings) as pipe:
+        report = ingest_paths(pipe.store, [SEEDS], settings)
+    assert len(report.added) == 5, report
+    return data
+
+
+@pytest.fixture
+def seeded_settings(seeded_dir: Path, tmp_path: Path) -> Settings:
+    """Settings over a private copy of the seeded index (tests may write to it)."""
+    data = tmp_path / "seeded"
+    shutil.copytree(seeded_dir, data)
+    return Settings(data_dir=data, seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
