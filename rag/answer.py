@@ -64,7 +64,9 @@ class Answer(BaseModel):
     dropped_citations: list[int] = Field(
         default_factory=list, description="Markers in the model's text that matched no evidence."
     )
-    fallback: bool = Field(False, description="True when an LLM failed to cite and extractive answered.")
+    fallback: bool = Field(
+        False, description="True when an LLM failed to cite and extractive answered."
+    )
     rewritten_question: str | None = None
     per_source: list[SourceEntry] | None = None
     synthesis: str | None = None

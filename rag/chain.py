@@ -13,10 +13,12 @@ from typing import Any, Literal
 
 from rag.answer import Answer, SourceRef, Timings
 from rag.citations import Validated, validate
+from rag.compare import Comparer, CompareResult, is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError
 from rag.evidence import Sentence, rank_sentences, strength
 from rag.generation.base import REFUSAL, Generator, is_refusal
+from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
 
@@ -48,6 +50,8 @@ class AnswerChain:
         self.generator = generator
         self.settings = settings
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
+        llm = generator if isinstance(generator, ChatGenerator) else None
+        self.comparer = Comparer(retriever, llm)
 
     def ask(
         self,
@@ -81,6 +85,9 @@ class AnswerChain:
     ) -> Iterator[Event]:
         """Stream of events for one question; `mode` "compare" (or "auto" on a comparative
         question) answers per source, "answer" always gives a single answer."""
+        if mode == "compare" or (mode == "auto" and is_comparative(question)):
+            yield from self._compare_events(question, sources)
+            return
         started = time.perf_counter()
         retrieval, ranked = self.retrieve(question, k=k, sources=sources)
         t_retrieved = time.perf_counter()
@@ -92,7 +99,9 @@ class AnswerChain:
         }
         if strength(ranked) < self.settings.refusal_threshold:
             yield Event("delta", REFUSAL)
-            yield Event("done", self._finish(base, REFUSAL, None, self.generator.name, started, t_retrieved))
+            yield Event(
+                "done", self._finish(base, REFUSAL, None, self.generator.name, started, t_retrieved)
+            )
             return
 
         generator: Generator = self.generator
@@ -125,6 +134,50 @@ class AnswerChain:
         answer.fallback = fallback
         yield Event("done", answer)
 
+    def _compare_events(self, question: str, sources: Sequence[str] | None) -> Iterator[Event]:
+        started = time.perf_counter()
+        question = question.strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty")
+        result: CompareResult | None = None
+        t_retrieved = started
+        for kind, data in self.comparer.run(question, sources):
+            if kind == "findings":
+                t_retrieved = time.perf_counter()
+                yield Event("sources", data)
+            elif kind == "delta":
+                yield Event("delta", data)
+            elif isinstance(data, CompareResult):
+                result = data
+        assert result is not None
+        for citation in result.citations:
+            yield Event("citation", citation)
+        now = time.perf_counter()
+        yield Event(
+            "done",
+            Answer(
+                question=question,
+                answer=result.text,
+                mode="compare",
+                citations=result.citations,
+                sources=source_refs(result.citations),
+                generator=self.generator.name,
+                timings_ms=Timings(
+                    retrieve=round((t_retrieved - started) * 1000, 2),
+                    generate=round((now - t_retrieved) * 1000, 2),
+                    total=round((now - started) * 1000, 2),
+                ),
+                claims=result.claims,
+                per_source=result.entries,
+                synthesis=result.synthesis,
+                retrieved=[
+                    SourceRef(source_id=e.source_id, title=e.title, outlet=e.outlet)
+                    for e in result.entries
+                    if e.addresses_topic
+                ],
+            ),
+        )
+
     def _finish(
         self,
         base: dict[str, Any],
@@ -141,7 +194,9 @@ class AnswerChain:
             total=round((now - started) * 1000, 2),
         )
         if checked is None:
-            return Answer(answer=text, mode="refusal", generator=generator, timings_ms=timings, **base)
+            return Answer(
+                answer=text, mode="refusal", generator=generator, timings_ms=timings, **base
+            )
         return Answer(
             answer=text.strip(),
             mode="answer",

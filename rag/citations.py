@@ -105,4 +105,6 @@ def validate(answer: str, evidence: Sequence[Sentence]) -> Validated:
             claims.append(Claim(text=parsed.text, citations=valid, support=score))
         elif parsed.text:
             claims.append(Claim(text=parsed.text, citations=[], support=0.0))
-    return Validated(citations=sorted(cited.values(), key=lambda c: c.n), claims=claims, dropped=dropped)
+    return Validated(
+        citations=sorted(cited.values(), key=lambda c: c.n), claims=claims, dropped=dropped
+    )

@@ -1,4 +1,4 @@
-"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`.
+"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`, `rag eval`.
 
 Run `rag --help` (or `python -m rag.cli --help`).
 """
@@ -18,11 +18,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rag.answer import Answer
+from rag.chain import RequestMode
 from rag.config import Settings, get_settings
 from rag.errors import RagError
 
-app = typer.Typer(help="Question answering over news articles, with checkable citations.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Question answering over news articles, with checkable citations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 out = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -46,7 +50,9 @@ def settings_with(**overrides: Any) -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: seeds/)")
+    ] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Drop the whole index first")] = False,
 ) -> None:
     """Index articles (.txt, .md, .html). Unchanged files are skipped."""
@@ -60,14 +66,26 @@ def ingest(
         if reset:
             pipe.store.reset()
         files = discover(targets)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("indexing", total=len(files))
-            report = ingest_paths(pipe.store, files, settings,
-                                  on_file=lambda p: bar.update(task, advance=1, description=p.name))
-    out.print(f"added {len(report.added)}, updated {len(report.updated)}, "
-              f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
-              f"{report.chunks} chunks written")
+            report = ingest_paths(
+                pipe.store,
+                files,
+                settings,
+                on_file=lambda p: bar.update(task, advance=1, description=p.name),
+            )
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
+        f"{report.chunks} chunks written"
+    )
     for path, why in report.failed.items():
         err.print(f"[yellow]skipped[/yellow] {escape(path)}: {escape(why)}")
     if report.failed and not (report.added or report.updated or report.unchanged):
@@ -80,14 +98,18 @@ def print_answer(answer: Answer) -> None:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
             label = " — ".join(x for x in (c.title, c.outlet) if x) or c.source_id
-            out.print(f"[cyan][{c.n}][/cyan] {escape(label)} [dim]({c.source_id}, "
-                      f"chars {c.start}-{c.end})[/dim]")
+            out.print(
+                f"[cyan][{c.n}][/cyan] {escape(label)} [dim]({c.source_id}, "
+                f"chars {c.start}-{c.end})[/dim]"
+            )
             out.print(f"    “{escape(c.quote)}”", highlight=False)
     if answer.dropped_citations:
         out.print(f"[yellow]dropped invalid markers:[/yellow] {answer.dropped_citations}")
     note = " (fallback: the LLM gave no valid citation)" if answer.fallback else ""
-    out.print(f"\n[dim]{answer.mode} · generator {answer.generator}{note} · "
-              f"{answer.timings_ms.total:.0f} ms[/dim]")
+    out.print(
+        f"\n[dim]{answer.mode} · generator {answer.generator}{note} · "
+        f"{answer.timings_ms.total:.0f} ms[/dim]"
+    )
 
 
 @app.command()
@@ -95,20 +117,30 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the Answer JSON")] = False,
     k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Only these source ids")] = None,
-    generator: Annotated[str | None, typer.Option("--generator", help="extractive|openai|local")] = None,
-    stream: Annotated[bool, typer.Option("--stream", help="Print the answer as it is generated")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these source ids")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", help="extractive|openai|local")
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Print the answer as it is generated")
+    ] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Answer per source (compare mode)")
+    ] = False,
 ) -> None:
     """Answer a question with numbered citations."""
     from rag.factory import open_pipeline
 
     settings = settings_with(generator=generator)
+    mode: RequestMode = "compare" if compare else "auto"
     with domain_errors(), open_pipeline(settings) as pipe:
         if pipe.store.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         if stream and not json_out:
             answer = None
-            for event in pipe.chain.events(question, k=k, sources=source):
+            for event in pipe.chain.events(question, k=k, sources=source, mode=mode):
                 if event.event == "delta" and isinstance(event.data, str):
                     sys.stdout.write(event.data)
                     sys.stdout.flush()
@@ -118,7 +150,7 @@ def ask(
             assert answer is not None
             print_answer(answer)
             return
-        answer = pipe.chain.ask(question, k=k, sources=source)
+        answer = pipe.chain.ask(question, k=k, sources=source, mode=mode)
     if json_out:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -165,6 +197,45 @@ def bench(
 
     with domain_errors():
         run_benchmarks(get_settings(), large_chunks=chunks, queries=queries, console=out)
+
+
+@app.command("eval")
+def eval_(
+    gold: Annotated[Path, typer.Option(help="Gold questions (JSON Lines)")] = Path(
+        "eval/gold/news.jsonl"
+    ),
+    corpus: Annotated[
+        Path | None, typer.Option(help="Articles to index in a temporary index (default: seeds/)")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", help="extractive|openai|local")
+    ] = None,
+    results: Annotated[Path, typer.Option("--out", help="Results JSON")] = Path(
+        "eval/results.json"
+    ),
+    baseline: Annotated[Path, typer.Option(help="Baseline JSON")] = Path("eval/baseline.json"),
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Allowed drop below the baseline")
+    ] = 0.02,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Write the baseline from this run")
+    ] = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
+) -> None:
+    """Score answers on gold questions; exit 1 when a metric falls below the baseline."""
+    from eval.cli import run_eval
+
+    settings = settings_with(generator=generator)
+    with domain_errors():
+        code = run_eval(settings, gold=gold, corpus=corpus or settings.seeds_dir, out=results,
+                        baseline=baseline, tolerance=tolerance, update_baseline=update_baseline,
+                        report=report, console=out, err=err)
+    raise typer.Exit(code)
+
+
+from rag.localllm import llm_app  # noqa: E402  (light: xllamacpp is imported only to serve)
+
+app.add_typer(llm_app, name="llm")
 
 
 def main(fn: Callable[[], T] = app) -> T:  # pragma: no cover - console entry

@@ -127,10 +127,10 @@ class OpenAIEmbedder(CachedEmbeddings):
         from langchain_openai import OpenAIEmbeddings
 
         self.identity = f"openai/{model}"
-        self._inner = OpenAIEmbeddings(
+        self._inner = OpenAIEmbeddings(  # type: ignore[call-arg]
             model=model,
             base_url=base_url,
-            api_key=api_key or "unused",  # type: ignore[arg-type]
+            api_key=api_key or "unused",
             check_embedding_ctx_length=False,  # otherwise it calls tiktoken with a download
         )
 

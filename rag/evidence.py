@@ -64,7 +64,9 @@ def rank_sentences(
             rows.append((passage, span, text, cov))
     if not rows:
         return []
-    dense = cosine_matrix([retrieval.query_vector], embedder.embed_documents([r[2] for r in rows]))[0]
+    dense = cosine_matrix([retrieval.query_vector], embedder.embed_documents([r[2] for r in rows]))[
+        0
+    ]
     best: dict[tuple[str, int], Sentence] = {}
     for (passage, span, text, cov), sim in zip(rows, dense, strict=True):
         sim = max(0.0, float(sim))

@@ -15,7 +15,7 @@ def make_chat_model(
     return ChatOpenAI(
         model=model or settings.llm_model,
         base_url=base_url or settings.openai_base_url,
-        api_key=key or "not-needed",  # type: ignore[arg-type]  # local servers ignore it
+        api_key=key or "not-needed",  # local servers ignore it
         temperature=settings.temperature,
         max_completion_tokens=settings.max_tokens,
         timeout=settings.llm_timeout_s,

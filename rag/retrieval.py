@@ -91,6 +91,7 @@ class Retriever:
         self._version = -1
         self._chunks: list[StoredChunk] = []
         self._index = LexicalIndex([])
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
 
     @property
     def store(self) -> ChunkStore:
@@ -99,12 +100,51 @@ class Retriever:
     def snapshot(self) -> tuple[list[StoredChunk], LexicalIndex]:
         """The chunk list and its BM25 index for the store's current version."""
         with self._lock:
-            if self._version != self._store.version:
-                version = self._store.version
-                chunks = self._store.all_chunks()
-                self._chunks, self._index = chunks, LexicalIndex([c.text for c in chunks])
-                self._version = version
+            self._refresh()
             return self._chunks, self._index
+
+    def _refresh(self) -> None:
+        if self._version != self._store.version:
+            version = self._store.version
+            chunks, matrix = self._store.all_chunks()
+            self._chunks, self._matrix = chunks, matrix
+            self._index = LexicalIndex([c.text for c in chunks])
+            self._version = version
+
+    def score_all(
+        self, query: str, sources: Sequence[str] | None = None
+    ) -> tuple[list[Passage], list[float], LexicalIndex]:
+        """Fused score of every chunk (of `sources`) for `query`, in one pass.
+
+        One query embedding, one BM25 pass and one matrix product, however many sources
+        there are: per-source selection (compare mode) then costs no further searches.
+        Returns the passages best first, the query vector and the BM25 index.
+        """
+        wanted = set(self.check_sources(sources) or [])
+        with self._lock:
+            self._refresh()
+            chunks, index, matrix = self._chunks, self._index, self._matrix
+        vector = self._store.embedder.embed_query(query)
+        keep = [i for i, c in enumerate(chunks) if not wanted or c.source_id in wanted]
+        if not keep:
+            return [], vector, index
+        dense_all = matrix[keep] @ np.asarray(vector, dtype=np.float32)
+        lex_all = index.scores(query)[keep]
+        ids = [chunks[i].chunk_id for i in keep]
+        dense = dict(zip(ids, map(float, dense_all), strict=True))
+        lexical = {cid: float(s) for cid, s in zip(ids, lex_all, strict=True) if s > 0}
+        lex_top = max(lexical.values(), default=0.0)
+        by_id = {chunks[i].chunk_id: chunks[i] for i in keep}
+        passages = [
+            Passage(
+                chunk=by_id[cid],
+                score=score,
+                dense=dense[cid],
+                lexical=(lexical.get(cid, 0.0) / lex_top) if lex_top else 0.0,
+            )
+            for cid, score in fuse(dense, lexical, self._settings.lexical_weight)
+        ]
+        return passages, vector, index
 
     def check_sources(self, source_ids: Sequence[str] | None) -> list[str] | None:
         if not source_ids:

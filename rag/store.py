@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
@@ -89,12 +91,14 @@ def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
     )
 
 
-def make_client(settings: Settings) -> chromadb.ClientAPI:
+def make_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(f"RAG_CHROMA_URL must be http(s)://host:port, not {settings.chroma_url!r}")
+            raise StoreError(
+                f"RAG_CHROMA_URL must be http(s)://host:port, not {settings.chroma_url!r}"
+            )
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -111,7 +115,7 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
 class ChunkStore:
     """Chunks of every ingested document, searchable by vector, listable by source."""
 
-    def __init__(self, client: chromadb.ClientAPI, settings: Settings, embedder: CachedEmbeddings):
+    def __init__(self, client: ClientAPI, settings: Settings, embedder: CachedEmbeddings):
         self._client = client
         self._settings = settings
         self._embedder = embedder
@@ -150,11 +154,13 @@ class ChunkStore:
         return int(self._vs._collection.count())
 
     def _metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        got = self._vs._collection.get(where=where, include=["metadatas"])  # type: ignore[arg-type]
+        got = self._vs._collection.get(where=where, include=["metadatas"])
         return [dict(m or {}) for m in got["metadatas"] or []]
 
     def source_hash(self, source_id: str) -> str | None:
-        got = self._vs._collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
+        got = self._vs._collection.get(
+            where={"source_id": source_id}, limit=1, include=["metadatas"]
+        )
         metas = got["metadatas"] or []
         return str(metas[0]["content_hash"]) if metas else None
 
@@ -174,15 +180,21 @@ class ChunkStore:
             )
         return sorted(by_source.values(), key=lambda s: s.source_id)
 
-    def all_chunks(self) -> list[StoredChunk]:
-        got = self._vs._collection.get(include=["documents", "metadatas"])
-        chunks = [
-            _stored(cid, text or "", dict(meta or {}))
-            for cid, text, meta in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-            )
-        ]
-        return sorted(chunks, key=lambda c: (c.source_id, c.index))
+    def all_chunks(self) -> tuple[list[StoredChunk], np.ndarray]:
+        """Every chunk (by source, then position) and its embedding row, in the same order."""
+        got = self._vs._collection.get(include=["documents", "metadatas", "embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        rows = sorted(
+            (
+                (_stored(cid, text or "", dict(meta or {})), vector)
+                for cid, text, meta, vector in zip(
+                    got["ids"], got["documents"] or [], got["metadatas"] or [], vectors, strict=True
+                )
+            ),
+            key=lambda row: (row[0].source_id, row[0].index),
+        )
+        matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
+        return [c for c, _ in rows], matrix
 
     def dense_search(
         self, vector: Sequence[float], k: int, source_ids: Sequence[str] | None = None

@@ -17,7 +17,9 @@ class Generator(Protocol):
         """The evidence sentences it will cite, in marker order ([1] is the first)."""
         ...
 
-    def stream(self, question: str, evidence: Sequence[Sentence], strict: bool = False) -> Iterator[str]:
+    def stream(
+        self, question: str, evidence: Sequence[Sentence], strict: bool = False
+    ) -> Iterator[str]:
         """Answer text with [n] markers, piece by piece."""
         ...
 

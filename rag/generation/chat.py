@@ -27,16 +27,30 @@ def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:
 
 
 class ChatGenerator:
-    def __init__(self, model: BaseChatModel, name: str = "openai", evidence_sentences: int = 10):
+    def __init__(
+        self,
+        model: BaseChatModel,
+        name: str = "openai",
+        evidence_sentences: int = 10,
+        compare_tokens: int = 120,
+    ):
         self.name = name
         self._limit = evidence_sentences
         self._chain = load_prompt("answer").chat_template() | model | StrOutputParser()
         self._retry = load_prompt("strict_retry")
+        # Compare mode makes one call per source: a token bound per call keeps the total in check.
+        self._compare_chain = (
+            load_prompt("compare_source").chat_template()
+            | model.bind(max_tokens=compare_tokens)
+            | StrOutputParser()
+        )
 
     def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
         return reading_order(ranked[: self._limit])
 
-    def stream(self, question: str, evidence: Sequence[Sentence], strict: bool = False) -> Iterator[str]:
+    def stream(
+        self, question: str, evidence: Sequence[Sentence], strict: bool = False
+    ) -> Iterator[str]:
         values = {
             "question": question,
             "evidence": format_evidence(evidence),
@@ -44,5 +58,15 @@ class ChatGenerator:
         }
         try:
             yield from self._chain.stream(values)
+        except openai.OpenAIError as exc:
+            raise GenerationError(f"{self.name} generator failed: {exc}") from exc
+
+    def stream_compare(
+        self, topic: str, source: str, evidence: Sequence[Sentence]
+    ) -> Iterator[str]:
+        """A cited 1-3 sentence summary of what one source says about `topic`."""
+        values = {"topic": topic, "source": source, "evidence": format_evidence(evidence)}
+        try:
+            yield from self._compare_chain.stream(values)
         except openai.OpenAIError as exc:
             raise GenerationError(f"{self.name} generator failed: {exc}") from exc

@@ -19,6 +19,8 @@ class ExtractiveGenerator:
     def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
         return select(ranked, self._limit)
 
-    def stream(self, question: str, evidence: Sequence[Sentence], strict: bool = False) -> Iterator[str]:
+    def stream(
+        self, question: str, evidence: Sequence[Sentence], strict: bool = False
+    ) -> Iterator[str]:
         for n, sentence in enumerate(evidence, start=1):
             yield ("" if n == 1 else " ") + f"{sentence.text} [{n}]"

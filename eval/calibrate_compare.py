@@ -1,0 +1,92 @@
+"""Calibrate compare mode's "does this source address the topic?" decision.
+
+Run: `python -m eval.calibrate_compare [--gold eval/gold/news.jsonl] [--corpus seeds]`
+
+For every compare question of the gold file, each source's addressing score is computed
+for a grid of coverage weights; the (weight, threshold) pair with the best accuracy
+against `sources` (address) and `silent_sources` (silent) is printed with the
+distributions. The chosen values live in rag/compare.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import tempfile
+from pathlib import Path
+
+from rag import compare
+from rag.config import Settings
+from rag.factory import open_pipeline
+from rag.ingest import ingest_paths
+from rag.text import terms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
+    parser.add_argument("--corpus", type=Path, default=Path("seeds"))
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
+    questions = [r for r in rows if r["type"] == "compare"]
+    # per (question, source): the (coverage, dense) of its five best sentences, and the label
+    pairs: list[tuple[list[tuple[float, float]], bool, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
+        with open_pipeline(settings) as pipe:
+            ingest_paths(pipe.store, [args.corpus], settings)
+            index = pipe.retriever.snapshot()[1]
+            for row in questions:
+                topic = compare.topic_of(row["question"])
+                for f in compare.find_per_source(pipe.retriever, topic):
+                    if f.source_id not in row["sources"] + row["silent_sources"]:
+                        continue
+                    top = [
+                        (index.coverage(terms(topic), set(terms(s.text))), s.dense)
+                        for s in f.ranked[:5]
+                    ] or [(0.0, 0.0)]
+                    pairs.append((top, f.source_id in row["sources"], f"{row['id']}:{f.source_id}"))
+
+    def scored(w: float) -> list[tuple[float, bool, str]]:
+        return [(max(w * c + (1 - w) * d for c, d in top), y, name) for top, y, name in pairs]
+
+    def balanced(rows: list[tuple[float, bool, str]], t: float) -> float:
+        pos = [s >= t for s, y, _ in rows if y]
+        neg = [s < t for s, y, _ in rows if not y]
+        return (sum(pos) / max(1, len(pos)) + sum(neg) / max(1, len(neg))) / 2
+
+    best = (0.0, 0.0, 0.0)
+    for w in [x / 10 for x in range(11)]:
+        rows = scored(w)
+        cuts = sorted({s for s, _, _ in rows})
+        for lo, hi in itertools.pairwise(cuts):
+            t = round((lo + hi) / 2, 3)  # midway between neighbours: the widest margin
+            acc = balanced(rows, t)
+            if acc > best[0]:
+                best = (acc, w, t)
+        best_here = max(
+            (balanced(rows, round((lo + hi) / 2, 3)), round((lo + hi) / 2, 3))
+            for lo, hi in itertools.pairwise(cuts)
+        )
+        print(
+            f"  coverage weight {w:.1f}: balanced accuracy {best_here[0]:.3f} at {best_here[1]:.3f}"
+        )
+    acc, w, t = best
+    print(f"{len(pairs)} (question, source) pairs from {len(questions)} compare questions")
+    print(f"best: coverage weight {w:.1f}, threshold {t:.3f}, balanced accuracy {acc:.3f}")
+    for s, y, name in sorted(scored(w), key=lambda r: -r[0]):
+        flag = "" if (s >= t) == y else "  <- wrong"
+        print(f"  {name:28s} gold={'addresses' if y else 'silent':9s} score={s:.3f}{flag}")
+    out = {
+        "coverage_weight": w,
+        "threshold": t,
+        "balanced_accuracy": round(acc, 4),
+        "pairs": len(pairs),
+        "gold": str(args.gold),
+    }
+    Path("eval/calibration_compare.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
