@@ -129,7 +129,7 @@ class AnswerChain:
             yield Event("citation", citation)
         refused = is_refusal(text) and not checked.citations
         answer = self._finish(
-            base, text, None if refused else checked, self.generator.name, started, t_retrieved
+            base, text, None if refused else checked, generator.name, started, t_retrieved
         )
         answer.fallback = fallback
         yield Event("done", answer)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.answer import Citation, Claim
 from rag.evidence import Sentence
-from rag.text import sentences, terms
+from rag.text import negated_terms, sentences, terms
 
 # "[1]", "[1][2]", "[1, 2]", "[1,2,3]"
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -58,15 +58,28 @@ def split_claims(answer: str) -> list[ParsedClaim]:
     return claims
 
 
+POLARITY_PENALTY = 0.5
+
+
 def support(claim: str, quotes: Sequence[str]) -> float:
-    """Share of the claim's distinct terms present in the quotes (1.0 if it has none)."""
+    """Share of the claim's distinct terms present in the quotes (1.0 if it has none).
+
+    Halved when the claim and the quotes disagree on negation of a shared term
+    ("the deal was signed" cited to "the deal was not signed").
+    """
     claim_terms = set(terms(claim))
     if not claim_terms:
         return 1.0
     quoted: set[str] = set()
+    quote_negated: set[str] = set()
     for quote in quotes:
         quoted.update(terms(quote))
-    return round(len(claim_terms & quoted) / len(claim_terms), 4)
+        quote_negated.update(negated_terms(quote))
+    score = len(claim_terms & quoted) / len(claim_terms)
+    shared = claim_terms & quoted
+    if (negated_terms(claim) ^ quote_negated) & shared:
+        score *= POLARITY_PENALTY
+    return round(score, 4)
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,10 @@ _CHROME_LINE = re.compile(
       | click\ here\b.* | want\ more\ of\ our\ stories.* | top\ image\ credit:.* | image\ credit:.*
       | photo(?:\ credit)?:.* | credit:.* | listen\ to\ this\ article.* | print | email
       | [\w.&'’ -]{2,30}\ \|\ [\w.&'’ -]{2,30}     # section kicker: "Analysis | Europe"
-      | [A-Z]{3,12}                                # shouting single-word nav: "LATEST", "QIOSK"
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_SHOUT = re.compile(r"^[A-Z]{3,12}$")
+_SHOUT = re.compile(r"^[A-Z]{3,12}$")  # single shouted nav word: "LATEST", "QIOSK"
 
 # Lines that end with a photo-agency credit are captions, not reporting.
 _CAPTION = re.compile(

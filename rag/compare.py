@@ -24,7 +24,7 @@ from rag.citations import MARKER, markers, to_citation, validate
 from rag.evidence import Sentence, rank_sentences, select
 from rag.generation.chat import ChatGenerator
 from rag.retrieval import Passage, Retrieval, Retriever
-from rag.text import terms, words
+from rag.text import negated_terms, terms
 
 _COMPARATIVE = re.compile(
     r"""\b(?:
@@ -69,31 +69,6 @@ _TRAILING = (
     r"|across\s+(?:the\s+)?sources)\s*$"
 )
 
-NEGATORS = frozenset(
-    {
-        "not",
-        "no",
-        "never",
-        "without",
-        "nor",
-        "neither",
-        "denied",
-        "deny",
-        "denies",
-        "isn't",
-        "wasn't",
-        "weren't",
-        "won't",
-        "doesn't",
-        "didn't",
-        "hasn't",
-        "haven't",
-        "cannot",
-        "can't",
-        "unrealistic",
-        "unacceptable",
-    }
-)
 
 # Addressing: best sentence's own topic coverage and meaning similarity, mixed.
 # Calibrated with `python -m eval.calibrate_compare` on the compare questions of the gold set.
@@ -183,16 +158,6 @@ class Disagreement:
     negated: Sentence
     stated: Sentence
     term: str
-
-
-def negated_terms(sentence: str) -> set[str]:
-    """Content terms within the two words after a negator ("was not signed" -> {"sign"})."""
-    tokens = words(sentence)
-    out: set[str] = set()
-    for i, token in enumerate(tokens):
-        if token in NEGATORS or token.endswith("n't"):
-            out.update(terms(" ".join(tokens[i + 1 : i + 3])))
-    return out
 
 
 def find_disagreements(

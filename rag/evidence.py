@@ -10,8 +10,9 @@ The best sentence's score is the evidence strength the refusal threshold applies
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.embeddings import CachedEmbeddings, cosine_matrix
 from rag.retrieval import Passage, Retrieval
@@ -93,6 +94,33 @@ def select(ranked: Sequence[Sentence], limit: int, relative_floor: float = 0.8) 
         chosen.append(sentence)
         seen_terms.append(own)
     return chosen
+
+
+_ANAPHOR = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:this|that|these|those|it|he|she|they|his|her|their|its)\b",
+    re.IGNORECASE,
+)
+
+
+def with_context(chosen: Sequence[Sentence]) -> list[Sentence]:
+    """Put the previous sentence before a chosen one that opens by pointing back at it.
+
+    "Kyiv did this in 1994, …" means nothing without "… voluntarily abandoning the
+    world's third largest arsenal of nuclear weapons." just before it.
+    """
+    out: list[Sentence] = []
+    keys = {s.key for s in chosen}
+    for sentence in chosen:
+        spans = sentence.chunk.sentences
+        at = spans.index(sentence.span) if sentence.span in spans else -1
+        if at > 0 and _ANAPHOR.match(sentence.text):
+            prev = spans[at - 1]
+            context = replace(sentence, span=prev, text=sentence.chunk.sentence_text(prev))
+            if context.key not in keys:
+                out.append(context)
+                keys.add(context.key)
+        out.append(sentence)
+    return out
 
 
 def strength(ranked: Sequence[Sentence]) -> float:

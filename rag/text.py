@@ -15,6 +15,22 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+NEGATORS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "without",
+        "nor",
+        "neither",
+        "denied",
+        "deny",
+        "denies",
+        "cannot",
+        "unrealistic",
+        "unacceptable",
+    }
+)
 _STOP = frozenset(STOPWORDS_EN) | {"s", "t", "also", "would", "could", "said", "says", "say"}
 
 
@@ -76,3 +92,13 @@ def terms(text: str) -> list[str]:
     """Content terms: words minus stop words, stemmed. The unit of all lexical matching."""
     kept = [w for w in words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
     return list(_stemmer().stemWords(kept))
+
+
+def negated_terms(text: str) -> set[str]:
+    """Terms within the two words after a negator: "was not signed" gives {"sign"}."""
+    tokens = words(text)
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token in NEGATORS or token.endswith("n't"):
+            out.update(terms(" ".join(tokens[i + 1 : i + 3])))
+    return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from rag.evidence import Sentence, select
+from rag.evidence import Sentence, select, with_context
 
 
 class ExtractiveGenerator:
@@ -17,7 +17,7 @@ class ExtractiveGenerator:
         self._limit = sentences
 
     def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
-        return select(ranked, self._limit)
+        return with_context(select(ranked, self._limit))
 
     def stream(
         self, question: str, evidence: Sequence[Sentence], strict: bool = False

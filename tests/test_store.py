@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.errors import EmbedderMismatchError, UnknownSourceError
+from rag.ingest import ingest_paths
+from rag.store import open_store
+from tests.conftest import FakeEmbeddings
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+
+
+ARTICLE = "Headline Of A Story\n" + " ".join(
+    f"Sentence {i} says the minerals deal was discussed in Kyiv." for i in range(40)
+)
+
+
+def test_ingest_is_idempotent_replaces_changed_and_deletes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", ARTICLE)
+    write(corpus, "b.md", "Other Story Title\nNATO membership remains off the table.")
+    with open_store(settings, FakeEmbeddings()) as store:
+        first = ingest_paths(store, [corpus], settings)
+        assert sorted(first.added) == ["a", "b"] and first.chunks > 2
+        count = store.count()
+
+        again = ingest_paths(store, [corpus], settings)
+        assert sorted(again.unchanged) == ["a", "b"] and again.chunks == 0
+        assert store.count() == count
+
+        write(corpus, "b.md", "Other Story Title\nNATO membership is now on the table.")
+        changed = ingest_paths(store, [corpus], settings)
+        assert changed.updated == ["b"] and changed.unchanged == ["a"]
+        chunks, _ = store.all_chunks()
+        b_text = " ".join(c.text for c in chunks if c.source_id == "b")
+        assert "now on the table" in b_text and "remains off" not in b_text
+        assert store.count() == count
+
+        removed = store.delete_source("b")
+        assert removed >= 1
+        assert [s.source_id for s in store.sources()] == ["a"]
+        with pytest.raises(UnknownSourceError):
+            store.delete_source("b")
+
+
+def test_bad_file_is_reported_not_fatal(settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "good.txt", ARTICLE)
+    write(corpus, "empty.txt", "google cta\n")
+    with open_store(settings, FakeEmbeddings()) as store:
+        report = ingest_paths(store, [corpus], settings)
+    assert report.added == ["good"]
+    assert any("empty" in path for path in report.failed)
+
+
+def test_sources_carry_metadata_and_chunk_counts(settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.md", "---\ntitle: T\noutlet: O\npublished: 2025-03-01\n---\n" + ARTICLE)
+    with open_store(settings, FakeEmbeddings()) as store:
+        ingest_paths(store, [corpus], settings)
+        (info,) = store.sources()
+    assert (info.title, info.outlet, info.published) == ("T", "O", "2025-03-01")
+    assert info.chunks >= 2
+
+
+class OtherEmbeddings(FakeEmbeddings):
+    identity = "fake/other"
+
+
+def test_querying_with_another_embedder_is_an_error(settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", ARTICLE)
+    with open_store(settings, FakeEmbeddings()) as store:
+        ingest_paths(store, [corpus], settings)
+    with (
+        pytest.raises(EmbedderMismatchError, match="fake/hash-64"),
+        open_store(settings, OtherEmbeddings()),
+    ):
+        pass
+    with open_store(settings, FakeEmbeddings()) as store:  # the right one still works
+        assert store.count() > 0
+
+
+def test_reset_empties_the_collection(settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", ARTICLE)
+    with open_store(settings, FakeEmbeddings()) as store:
+        ingest_paths(store, [corpus], settings)
+        store.reset()
+        assert store.count() == 0
