@@ -74,7 +74,7 @@ class AnswerChain:
         if not question:
             raise EmptyQuestionError("the question is empty")
         retrieval = self.retriever.retrieve(question, k=k, sources=sources)
-        return retrieval, rank_sentences(retrieval, self.retriever.store.embedder)
+        return retrieval, rank_sentences(retrieval, self.retriever.sentence_vectors)
 
     def events(
         self,

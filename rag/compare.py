@@ -127,7 +127,7 @@ def find_per_source(
         retrieval = Retrieval(
             question=topic, passages=by_source[source_id], query_vector=vector, index=index
         )
-        ranked = rank_sentences(retrieval, retriever.store.embedder)
+        ranked = rank_sentences(retrieval, retriever.sentence_vectors)
         best = max(
             (
                 ADDRESS_W_COVERAGE * _own_coverage(retrieval, s)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from numpy.typing import ArrayLike
 
 from rag.errors import ConfigError
 
@@ -163,7 +163,7 @@ def _require_minilm(model: str) -> None:
         raise ConfigError(f"the local embedder ships only all-MiniLM-L6-v2, not {model!r}")
 
 
-def cosine_matrix(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np.ndarray:
+def cosine_matrix(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Cosine similarity of every row of `a` with every row of `b`."""
     x = np.asarray(a, dtype=np.float32)
     y = np.asarray(b, dtype=np.float32)

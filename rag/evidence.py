@@ -11,10 +11,12 @@ The best sentence's score is the evidence strength the refusal threshold applies
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rag.embeddings import CachedEmbeddings, cosine_matrix
+import numpy as np
+
+from rag.embeddings import cosine_matrix
 from rag.retrieval import Passage, Retrieval
 from rag.store import StoredChunk
 from rag.text import Span, terms
@@ -48,8 +50,11 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+SentenceVectors = Callable[[Sequence[tuple[tuple[str, int], str]]], np.ndarray]
+
+
 def rank_sentences(
-    retrieval: Retrieval, embedder: CachedEmbeddings, passages: Sequence[Passage] | None = None
+    retrieval: Retrieval, vectors: SentenceVectors, passages: Sequence[Passage] | None = None
 ) -> list[Sentence]:
     """Every distinct sentence of the passages, best first (deterministic order)."""
     passages = retrieval.passages if passages is None else passages
@@ -65,9 +70,8 @@ def rank_sentences(
             rows.append((passage, span, text, cov))
     if not rows:
         return []
-    dense = cosine_matrix([retrieval.query_vector], embedder.embed_documents([r[2] for r in rows]))[
-        0
-    ]
+    matrix = vectors([((r[0].chunk.source_id, r[1].start), r[2]) for r in rows])
+    dense = cosine_matrix([retrieval.query_vector], matrix)[0]
     best: dict[tuple[str, int], Sentence] = {}
     for (passage, span, text, cov), sim in zip(rows, dense, strict=True):
         sim = max(0.0, float(sim))

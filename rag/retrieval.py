@@ -92,6 +92,7 @@ class Retriever:
         self._chunks: list[StoredChunk] = []
         self._index = LexicalIndex([])
         self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
 
     @property
     def store(self) -> ChunkStore:
@@ -108,8 +109,20 @@ class Retriever:
             version = self._store.version
             chunks, matrix = self._store.all_chunks()
             self._chunks, self._matrix = chunks, matrix
+            self._sentence_vectors = self._store.sentence_vectors()
             self._index = LexicalIndex([c.text for c in chunks])
             self._version = version
+
+    def sentence_vectors(self, items: Sequence[tuple[tuple[str, int], str]]) -> np.ndarray:
+        """Vectors of sentences given as ((source_id, start), text): stored ones from the
+        index, any others (an index built before sentence vectors existed) embedded now."""
+        with self._lock:
+            self._refresh()
+            known = self._sentence_vectors
+        missing = [text for key, text in items if key not in known]
+        fresh = iter(self._store.embedder.embed_documents(missing) if missing else [])
+        rows = [known[key] if key in known else np.asarray(next(fresh)) for key, _ in items]
+        return np.asarray(rows, dtype=np.float32).reshape(len(items), -1)
 
     def score_all(
         self, query: str, sources: Sequence[str] | None = None

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
@@ -122,6 +123,7 @@ class ChunkStore:
         self._write_lock = threading.Lock()
         self.version = 0  # bumped on every write, so readers know to rebuild their indexes
         self._vs = self._open()
+        self._sentences = self._open_sentences()
 
     def _open(self) -> Chroma:
         name = self._settings.collection
@@ -145,9 +147,48 @@ class ChunkStore:
             },
         )
 
+    def _open_sentences(self) -> Collection:
+        """Sentence vectors, embedded at ingest so answering never embeds article text."""
+        return self._client.get_or_create_collection(
+            f"{self._settings.collection}__sentences",
+            metadata={"embedder": self._embedder.identity},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
     @property
     def embedder(self) -> CachedEmbeddings:
         return self._embedder
+
+    def sentence_vectors(self) -> dict[tuple[str, int], np.ndarray]:
+        """{(source_id, start offset): unit vector} for every indexed sentence."""
+        got = self._sentences.get(include=["metadatas", "embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {
+            (str(meta["source_id"]), int(str(meta["start"]))): np.asarray(vector, dtype=np.float32)
+            for meta, vector in zip(got["metadatas"] or [], vectors, strict=True)
+            if meta
+        }
+
+    def _write_sentences(self, doc: Document, chunks: Sequence[Chunk]) -> None:
+        spans = sorted({s for c in chunks for s in c.sentences}, key=lambda s: s.start)
+        ids = [f"{doc.source_id}@{s.start}-{s.end}" for s in spans]
+        texts = [doc.text[s.start : s.end] for s in spans]
+        for i in range(0, len(spans), _ADD_BATCH * 4):
+            self._sentences.upsert(
+                ids=ids[i : i + _ADD_BATCH * 4],
+                embeddings=np.asarray(
+                    self._embedder.embed_documents(texts[i : i + _ADD_BATCH * 4]), dtype=np.float32
+                ),
+                metadatas=[
+                    {"source_id": doc.source_id, "start": s.start, "end": s.end}
+                    for s in spans[i : i + _ADD_BATCH * 4]
+                ],
+            )
+        old = self._sentences.get(where={"source_id": doc.source_id}, include=[])["ids"]
+        stale = sorted(set(old) - set(ids))
+        if stale:
+            self._sentences.delete(ids=stale)
 
     # --- reads -------------------------------------------------------------------
     def count(self) -> int:
@@ -224,6 +265,7 @@ class ChunkStore:
             if self.source_hash(doc.source_id) == doc.content_hash:
                 return False
             old = self._vs._collection.get(where={"source_id": doc.source_id}, include=[])["ids"]
+            self._write_sentences(doc, chunks)  # first: a chunk hash present means all is there
             for i in range(0, len(chunks), _ADD_BATCH):
                 batch = chunks[i : i + _ADD_BATCH]
                 self._vs.add_texts(
@@ -245,13 +287,16 @@ class ChunkStore:
             if not ids:
                 raise UnknownSourceError(f"no source {source_id!r} in the index")
             self._vs.delete(ids=list(ids))
+            self._sentences.delete(where={"source_id": source_id})
             self.version += 1
             return len(ids)
 
     def reset(self) -> None:
         with self._write_lock:
             self._vs.delete_collection()
+            self._client.delete_collection(self._sentences.name)
             self._vs = self._open()
+            self._sentences = self._open_sentences()
             self.version += 1
 
 
