@@ -42,8 +42,14 @@ def test_ingest_is_idempotent_replaces_changed_and_deletes(
         assert "now on the table" in b_text and "remains off" not in b_text
         assert store.count() == count
 
+        vectors = store.sentence_vectors()
+        b_starts = {start for sid, start in vectors if sid == "b"}
+        b_doc = next(c for c in chunks if c.source_id == "b")
+        assert b_starts == {s.start for s in b_doc.sentences}  # stale sentences replaced
+
         removed = store.delete_source("b")
         assert removed >= 1
+        assert not any(sid == "b" for sid, _ in store.sentence_vectors())
         assert [s.source_id for s in store.sources()] == ["a"]
         with pytest.raises(UnknownSourceError):
             store.delete_source("b")
