@@ -1,4 +1,5 @@
-"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`, `rag eval`.
+"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`, `rag eval`,
+`rag serve`.
 
 Run `rag --help` (or `python -m rag.cli --help`).
 """
@@ -92,8 +93,28 @@ def ingest(
         raise typer.Exit(1)
 
 
+def print_compare(answer: Answer) -> None:
+    table = Table("source", "discusses it?", "what it says", show_lines=True, expand=True)
+    for entry in answer.per_source or []:
+        name = escape(entry.outlet or entry.title or entry.source_id)
+        if name != entry.source_id:
+            name += f"\n[dim]{entry.source_id}[/dim]"
+        if entry.published:
+            name += f"\n[dim]{escape(entry.published)}[/dim]"
+        table.add_row(
+            name,
+            "[green]yes[/green]" if entry.addresses_topic else "[dim]no[/dim]",
+            escape(entry.summary),
+        )
+    out.print(table)
+    out.print(escape(answer.synthesis or ""), highlight=False)
+
+
 def print_answer(answer: Answer) -> None:
-    out.print(escape(answer.answer), highlight=False)
+    if answer.mode == "compare":
+        print_compare(answer)
+    else:
+        out.print(escape(answer.answer), highlight=False)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
@@ -227,10 +248,32 @@ def eval_(
 
     settings = settings_with(generator=generator)
     with domain_errors():
-        code = run_eval(settings, gold=gold, corpus=corpus or settings.seeds_dir, out=results,
-                        baseline=baseline, tolerance=tolerance, update_baseline=update_baseline,
-                        report=report, console=out, err=err)
+        code = run_eval(
+            settings,
+            gold=gold,
+            corpus=corpus or settings.seeds_dir,
+            out=results,
+            baseline=baseline,
+            tolerance=tolerance,
+            update_baseline=update_baseline,
+            report=report,
+            console=out,
+            err=err,
+        )
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (native and OpenAI-compatible) under uvicorn."""
+    from api.serve import run
+
+    with domain_errors():
+        run(host=host, port=port, workers=workers)
 
 
 from rag.localllm import llm_app  # noqa: E402  (light: xllamacpp is imported only to serve)
