@@ -36,8 +36,10 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Lint, types, the test suite, then the eval gate: fails when answers got worse.
 test: setup-dev lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/rag eval
 
 eval: setup
 	HF_HUB_OFFLINE=1 $(BIN)/rag eval

@@ -33,7 +33,7 @@ def main() -> None:
     # per (question, source): the (coverage, dense) of its five best sentences, and the label
     pairs: list[tuple[list[tuple[float, float]], bool, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(data_dir=Path(tmp), _env_file=None)
         with open_pipeline(settings) as pipe:
             ingest_paths(pipe.store, [args.corpus], settings)
             index = pipe.retriever.snapshot()[1]

@@ -1,0 +1,187 @@
+"""Harness: index a corpus in a temporary folder, ask every gold question, score, aggregate.
+
+Usage (what `rag eval` does):
+
+    with temporary_pipeline(settings, Path("seeds")) as (pipe, report):
+        results = run_questions(pipe, load_gold(Path("eval/gold/news.jsonl")))
+    metrics = aggregate_results(results)
+
+Questions are asked with mode "auto", as a user would ask them, so routing a
+comparative question to compare mode is part of what is measured.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.gold import QUESTION_TYPES, GoldItem, check_sources
+from eval.metrics import (
+    MetricTable,
+    aggregate,
+    answer_text,
+    applicable,
+    failure_reasons,
+    groups_passed,
+    is_refused,
+    retrieved_ids,
+    score_question,
+)
+from rag.answer import Answer
+from rag.config import Settings
+from rag.documents import discover
+from rag.errors import ConfigError, DocumentError
+from rag.factory import Pipeline, open_pipeline
+from rag.ingest import IngestReport, ingest_paths
+
+Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
+
+
+@dataclass
+class QuestionResult:
+    item: GoldItem
+    answer: Answer
+    latency_ms: float
+    scores: dict[str, float | None]
+    groups: list[bool] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        return failure_reasons(self.scores)
+
+    def detail(self) -> dict[str, Any]:
+        """The per-question record written to the results JSON."""
+        a = self.answer
+        return {
+            "id": self.item.id,
+            "type": self.item.type,
+            "question": self.item.question,
+            "refuse": self.item.refuse,
+            "gold_answer": self.item.answer,
+            "gold_sources": self.item.sources,
+            "silent_sources": self.item.silent_sources,
+            "mode": a.mode,
+            "answer": a.answer,
+            "synthesis": a.synthesis,
+            "per_source": [e.model_dump() for e in a.per_source]
+            if a.per_source is not None
+            else None,
+            "retrieved": retrieved_ids(a),
+            "citations": [
+                {
+                    "n": c.n,
+                    "source_id": c.source_id,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for c in a.citations
+            ],
+            "claims": [c.model_dump() for c in a.claims],
+            "dropped_citations": a.dropped_citations,
+            "must_include": [
+                {"alternatives": g, "passed": ok}
+                for g, ok in zip(self.item.must_include, self.groups, strict=False)
+            ],
+            "scores": self.scores,
+            "latency_ms": round(self.latency_ms, 2),
+            "failures": self.failures,
+        }
+
+
+def _scoped(settings: Settings, data_dir: Path) -> Settings:
+    # An eval never touches the user's index: local Chroma in a fresh folder, own collection.
+    return settings.model_copy(
+        update={"data_dir": data_dir, "chroma_url": None, "collection": "eval"}
+    )
+
+
+@contextmanager
+def temporary_pipeline(
+    settings: Settings, corpus: Path, on_file: Callable[[Path], None] | None = None
+) -> Iterator[tuple[Pipeline, IngestReport]]:
+    """A pipeline over `corpus` indexed into a temporary data dir, removed afterwards."""
+    if not corpus.is_dir():
+        raise ConfigError(f"corpus {corpus} is not a folder")
+    files = discover([corpus])
+    if not files:
+        raise DocumentError(f"corpus {corpus} holds no articles (.txt, .md, .html)")
+    with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
+        scoped = _scoped(settings, Path(tmp))
+        with open_pipeline(scoped) as pipe:
+            report = ingest_paths(pipe.store, files, scoped, on_file=on_file)
+            if not (report.added or report.updated or report.unchanged):
+                raise DocumentError(f"no article of {corpus} could be indexed: {report.failed}")
+            yield pipe, report
+
+
+def indexed_sources(pipe: Pipeline) -> list[str]:
+    return [s.source_id for s in pipe.store.sources()]
+
+
+def ask_one(pipe: Pipeline, item: GoldItem, judge: Judge | None = None) -> QuestionResult:
+    started = time.perf_counter()
+    answer = pipe.chain.ask(item.question)
+    latency = (time.perf_counter() - started) * 1000
+    scores = score_question(item, answer, pipe.settings.support_threshold)
+    if judge is not None:
+        scores.update(judge(item, answer))
+    groups = groups_passed(item.must_include, "" if is_refused(answer) else answer_text(answer))
+    return QuestionResult(
+        item=item, answer=answer, latency_ms=latency, scores=scores, groups=groups
+    )
+
+
+def run_questions(
+    pipe: Pipeline,
+    items: Sequence[GoldItem],
+    judge: Judge | None = None,
+    on_done: Callable[[QuestionResult], None] | None = None,
+) -> list[QuestionResult]:
+    """Ask every gold question in order (after checking its sources are indexed).
+
+    One untimed warm-up question first builds the lexical index and loads lazy models,
+    so latency percentiles measure answering, not start-up.
+    """
+    check_sources(items, indexed_sources(pipe), "the corpus")
+    if items:
+        pipe.chain.ask(items[0].question)
+    results = []
+    for item in items:
+        result = ask_one(pipe, item, judge)
+        results.append(result)
+        if on_done:
+            on_done(result)
+    return results
+
+
+def _rounded(values: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: (round(v, 4) if v is not None else None) for k, v in values.items()}
+
+
+def aggregate_results(results: Sequence[QuestionResult]) -> MetricTable:
+    """Metric means overall (over questions, not types) and per question type."""
+    table: MetricTable = {
+        "overall": _rounded(aggregate([r.scores for r in results], [r.latency_ms for r in results]))
+    }
+    for qtype in QUESTION_TYPES:
+        group = [r for r in results if r.item.type == qtype]
+        if group:
+            table[qtype] = _rounded(
+                aggregate([r.scores for r in group], [r.latency_ms for r in group])
+            )
+    return table
+
+
+def applicable_counts(results: Sequence[QuestionResult]) -> dict[str, dict[str, int]]:
+    counts = {"overall": applicable([r.scores for r in results])}
+    for qtype in QUESTION_TYPES:
+        group = [r for r in results if r.item.type == qtype]
+        if group:
+            counts[qtype] = applicable([r.scores for r in group])
+    return counts

@@ -1,0 +1,54 @@
+"""The results document `rag eval --out` writes: metrics, per-question detail, provenance."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eval.harness import QuestionResult, aggregate_results, applicable_counts
+from eval.runinfo import corpus_fingerprint, file_sha256, git_sha, package_versions, settings_dump
+from rag.config import Settings
+from rag.ingest import IngestReport
+
+
+def results_document(
+    results: list[QuestionResult],
+    settings: Settings,
+    *,
+    gold: Path,
+    corpus: Path,
+    ingest: IngestReport,
+    started: datetime,
+    duration_s: float,
+    judge_model: str | None = None,
+) -> dict[str, Any]:
+    config = settings_dump(settings)
+    config["data_dir"] = "(temporary)"
+    return {
+        "run": {
+            "started": started.isoformat(timespec="seconds"),
+            "duration_s": round(duration_s, 2),
+            "gold": {"path": str(gold), "sha256": file_sha256(gold), "questions": len(results)},
+            "corpus": {
+                "path": str(corpus),
+                "sha256": corpus_fingerprint(corpus),
+                "indexed": len(ingest.added) + len(ingest.updated) + len(ingest.unchanged),
+                "failed": ingest.failed,
+                "chunks": ingest.chunks,
+            },
+            "judge_model": judge_model,
+            "git_sha": git_sha(),
+            "versions": package_versions(),
+            "config": config,
+        },
+        "metrics": aggregate_results(results),
+        "applicable": applicable_counts(results),
+        "questions": [r.detail() for r in results],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
