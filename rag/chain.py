@@ -16,7 +16,14 @@ from rag.citations import Validated, validate
 from rag.compare import Comparer, CompareResult, is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError
-from rag.evidence import Sentence, rank_sentences, strength
+from rag.evidence import (
+    Sentence,
+    answer_kind,
+    holds_kind,
+    rank_sentences,
+    select,
+    strength,
+)
 from rag.generation.base import REFUSAL, Generator, is_refusal
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
@@ -97,7 +104,10 @@ class AnswerChain:
             "question": retrieval.question,
             "retrieved": source_refs(retrieval.passages),
         }
-        if strength(ranked) < self.settings.refusal_threshold:
+        strong = select(ranked, self.settings.extractive_sentences)
+        if strength(ranked) < self.settings.refusal_threshold or not holds_kind(
+            strong, answer_kind(retrieval.question)
+        ):
             yield Event("delta", REFUSAL)
             yield Event(
                 "done", self._finish(base, REFUSAL, None, self.generator.name, started, t_retrieved)

@@ -127,6 +127,46 @@ def with_context(chosen: Sequence[Sentence]) -> list[Sentence]:
     return out
 
 
+# Questions that ask for a date or a quantity can only be answered by evidence holding one.
+_ASKS_DATE = re.compile(
+    r"\b(?:what|which|exact|on\ what|in\ what)\s+(?:exact\s+)?(?:date|day|year|month)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ASKS_NUMBER = re.compile(
+    r"\b(?:how\ (?:much|many)|what\s+(?:exact\s+)?(?:percentage|share|proportion|amount|number|"
+    r"dollar\ amount|sum|figure)|how\ (?:large|big)\ (?:a|an|is|was)\b)",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_HAS_DATE = re.compile(
+    rf"\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"(?:19|20)\d\d|yesterday|today|tomorrow|\d{1,2}/\d{1,2})\b",
+    re.IGNORECASE,
+)
+_HAS_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|half|third|quarter|percent|twice|double)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_kind(question: str) -> str | None:
+    """ "date" or "number" when the question asks for one, else None."""
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    return None
+
+
+def holds_kind(sentences: Sequence[Sentence], kind: str | None) -> bool:
+    """Whether any of `sentences` contains the kind of value the question asks for."""
+    if kind is None:
+        return True
+    pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER
+    return any(pattern.search(s.text) for s in sentences)
+
+
 def strength(ranked: Sequence[Sentence]) -> float:
     """How well the corpus covers the question: the best sentence's score (0 when none)."""
     return ranked[0].score if ranked else 0.0
