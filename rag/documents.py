@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import trafilatura
 import yaml
 
 from rag.cleaning import clean_text
@@ -94,6 +93,7 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
 
 def html_to_text(html: str) -> tuple[str, dict[str, Any]]:
     """Main content and metadata of a web page, via trafilatura."""
+    import trafilatura  # heavy; only HTML input needs it
     text = trafilatura.extract(
         html, include_comments=False, include_tables=False, favor_precision=True
     )
