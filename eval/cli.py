@@ -17,7 +17,6 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from eval.gate import Row, baseline_document, compare, gate_summary, load_baseline, mismatches
@@ -27,6 +26,7 @@ from eval.judge import JudgeSettings, make_judge
 from eval.results import results_document, write_json
 from rag.config import Settings
 from rag.ingest import IngestReport
+from rag.progress import progress_bar
 
 STYLE = {
     "REGRESSED": "bold red",
@@ -76,14 +76,7 @@ def answer_all(
     settings: Settings, items: list[GoldItem], corpus: Path, judge: Judge | None, err: Console
 ) -> tuple[list[QuestionResult], Settings, IngestReport]:
     """Index `corpus` in a temporary folder and answer every question, with a progress bar."""
-    with Progress(
-        TextColumn("{task.description:<12}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with progress_bar(err) as bar:
         task = bar.add_task("indexing", total=None)
         with temporary_pipeline(settings, corpus, on_file=lambda p: bar.advance(task)) as (
             pipe,

@@ -15,13 +15,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rag.answer import Answer
 from rag.chain import RequestMode
 from rag.config import Settings, get_settings
 from rag.errors import RagError
+from rag.progress import progress_bar
 
 app = typer.Typer(
     help="Question answering over news articles, with checkable citations.",
@@ -67,14 +67,7 @@ def ingest(
         if reset:
             pipe.store.reset()
         files = discover(targets)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
+        with progress_bar(err) as bar:
             task = bar.add_task("indexing", total=len(files))
             report = ingest_paths(
                 pipe.store,

@@ -244,16 +244,7 @@ class Comparer:
         for f in findings:
             if not f.addresses:
                 summary = f"Does not discuss {topic_label(topic)}."
-                entries.append(
-                    SourceEntry(
-                        source_id=f.source_id,
-                        title=f.title,
-                        outlet=f.outlet,
-                        published=f.published,
-                        addresses_topic=False,
-                        summary=summary,
-                    )
-                )
+                entries.append(_entry(f, summary))
                 line = f"- {label(f)}: {summary}"
                 lines.append(line)
                 yield "delta", line + "\n"
@@ -268,17 +259,7 @@ class Comparer:
             text = shift_markers(text, offset)
             checked = validate(text, evidence)
             claims.extend(checked.claims)
-            entries.append(
-                SourceEntry(
-                    source_id=f.source_id,
-                    title=f.title,
-                    outlet=f.outlet,
-                    published=f.published,
-                    addresses_topic=True,
-                    summary=text,
-                    citations=sorted(set(markers(text))),
-                )
-            )
+            entries.append(_entry(f, text, sorted(set(markers(text)))))
             line = f"- {label(f)}: {text}"
             lines.append(line)
             yield "delta", line + "\n"
@@ -333,6 +314,19 @@ class Comparer:
         if not disagreements and len(speaking) > 1:
             parts.append("No source directly contradicts another in the passages found.")
         return " ".join(p for p in parts if p)
+
+
+def _entry(f: SourceFinding, summary: str, citations: list[int] | None = None) -> SourceEntry:
+    """A per-source entry; with no citations it records that the source is silent."""
+    return SourceEntry(
+        source_id=f.source_id,
+        title=f.title,
+        outlet=f.outlet,
+        published=f.published,
+        addresses_topic=citations is not None,
+        summary=summary,
+        citations=citations or [],
+    )
 
 
 def _sequence(a: SourceFinding, b: SourceFinding) -> str:
