@@ -88,7 +88,7 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 def _measure(pipe: Pipeline, qs: list[str]) -> tuple[list[float], list[float]]:
     pipe.chain.ask(qs[0])  # warm: load BM25 snapshot, embedder caches of the first query
     retrieve = [timed(lambda q=q: pipe.retriever.retrieve(q), 1)[0] for q in qs]  # type: ignore[misc]
-    pipe.store.embedder._cache.clear()
+    pipe.store.embedder.clear_cache()
     end_to_end = [timed(lambda q=q: pipe.chain.ask(q, mode="answer"), 1)[0] for q in qs]  # type: ignore[misc]
     return retrieve, end_to_end
 
@@ -145,7 +145,7 @@ def run_benchmarks(settings: Settings, large_chunks: int, queries: int, console:
             with open_pipeline(cfg) as pipe:
                 ingest_paths(pipe.store, paths, cfg)
                 pipe.chain.ask(topics[0], mode="compare")  # warm the snapshot
-                pipe.store.embedder._cache.clear()
+                pipe.store.embedder.clear_cache()
                 ms = [
                     timed(lambda t=t: pipe.chain.ask(t, mode="compare"), 1)[0]  # type: ignore[misc]
                     for t in topics * 2

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -33,22 +34,28 @@ class CachedEmbeddings(Embeddings):
     def __init__(self, cache_size: int = 8192) -> None:
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # API requests share one embedder across threads
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
         raise NotImplementedError
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self._embed(missing), strict=True):
+        with self._lock:  # copy what is cached: another thread may evict it meanwhile
+            have = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in have]
+        if missing:  # embedding runs outside the lock, so threads embed in parallel
+            have.update(zip(missing, self._embed(missing), strict=True))
+        with self._lock:
+            for text, vector in have.items():
                 self._cache[text] = vector
-        out = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            out.append(self._cache[text])
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return out
+                self._cache.move_to_end(text)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return [have[t] for t in texts]
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

@@ -39,3 +39,7 @@ class GenerationError(RagError):
 
 class EmptyQuestionError(RagError):
     """The question is empty or only whitespace."""
+
+
+class UnknownConversationError(RagError):
+    """No conversation has this id (never created, or deleted)."""

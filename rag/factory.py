@@ -23,9 +23,7 @@ def make_generator(settings: Settings) -> Generator:
             return ExtractiveGenerator(settings.extractive_sentences)
         case "openai":
             settings.require_llm_endpoint()
-            return ChatGenerator(
-                make_chat_model(settings), "openai", settings.evidence_sentences
-            )
+            return ChatGenerator(make_chat_model(settings), "openai", settings.evidence_sentences)
         case "local":
             from rag.localllm import local_base_url
 

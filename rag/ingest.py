@@ -22,8 +22,13 @@ class IngestReport:
     chunks: int = 0
 
 
-def ingest_document(store: ChunkStore, doc: Document, settings: Settings, report: IngestReport,
-                    progress: Callable[[int], None] | None = None) -> None:
+def ingest_document(
+    store: ChunkStore,
+    doc: Document,
+    settings: Settings,
+    report: IngestReport,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     existed = store.source_hash(doc.source_id) is not None
     chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_tokens)
     if not store.upsert_document(doc, chunks, progress):

@@ -100,3 +100,17 @@ def test_reset_empties_the_collection(settings: Settings, tmp_path: Path) -> Non
         ingest_paths(store, [corpus], settings)
         store.reset()
         assert store.count() == 0
+
+
+def test_embedding_cache_is_safe_under_concurrent_use() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = FakeEmbeddings(cache_size=16)
+
+    def work(i: int) -> int:
+        texts = [f"text {i} {j}" for j in range(20)]
+        return len(embedder.embed_documents(texts))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(work, range(64))) == [20] * 64
+    assert len(embedder._cache) <= 16

@@ -1,0 +1,45 @@
+"""Dependencies: settings, the services opened by the lifespan, and the API-key guard."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.services import Services
+from rag.config import Settings, get_settings
+
+_bearer = HTTPBearer(auto_error=False, description="One of RAG_API_KEYS, when that is set.")
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_services(request: Request) -> Services:
+    services = getattr(request.state, "services", None)
+    if not isinstance(services, Services):
+        raise HTTPException(503, "the service is starting or stopping")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def require_api_key(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless RAG_API_KEYS is empty or the bearer token is one of its keys."""
+    if not settings.api_keys:
+        return
+    given = credentials.credentials.encode() if credentials else b""
+    # Compare against every key, so the time taken says nothing about which one nearly matched.
+    matches = [hmac.compare_digest(given, k.get_secret_value().encode()) for k in settings.api_keys]
+    if not credentials or not any(matches):
+        raise HTTPException(
+            401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+ApiKey = Depends(require_api_key)

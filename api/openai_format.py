@@ -1,0 +1,192 @@
+"""The OpenAI chat-completions wire format, with our citations kept in it.
+
+The reply text carries the [n] markers and ends with a "Sources" list, so any chat
+client shows the citations; the structured list is the top-level `citations` field
+(on the completion object, and on the final chunk of a stream).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import MAX_QUESTION_CHARS
+from rag.answer import Answer, Citation
+from rag.chain import RequestMode
+from rag.condense import Turn
+
+MODELS: dict[str, RequestMode] = {"rag": "auto", "rag-compare": "compare"}  # name -> mode
+OWNER = "newsrag"
+SOURCES_HEADING = "Sources:"
+REPLACED_NOTE = (
+    "\n\n---\n_The model's reply above cited no evidence; "
+    "here is what the sources themselves say:_\n\n"
+)
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.text or "" for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class CompletionRequest(BaseModel):
+    """OpenAI's request body; sampling options (temperature, top_p, …) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(
+        description="`rag`, or `rag-compare` to compare what each source says.",
+        json_schema_extra={"enum": list(MODELS)},
+    )
+    messages: list[ChatMessage] = Field(min_length=1, max_length=500)
+    stream: bool = False
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+    logprobs: None = None
+
+
+class Completion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    citations: list[Citation] = Field(description="The [n] markers of the reply, resolved.")
+    system_fingerprint: None = None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = OWNER
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+def mode_for(model: str) -> RequestMode:
+    if model not in MODELS:
+        raise HTTPException(404, f"unknown model {model!r}: use one of {', '.join(MODELS)}")
+    return MODELS[model]
+
+
+def strip_sources(text: str) -> str:
+    """An earlier reply of ours without its Sources footer (history for condensing)."""
+    head, sep, _ = text.rpartition(f"\n\n{SOURCES_HEADING}\n")
+    return head if sep else text
+
+
+def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """(the question, the earlier user/assistant turns). System prompts are not obeyed."""
+    last = messages[-1]
+    if last.role != "user":
+        raise HTTPException(422, "the last message must be the user's question")
+    question = last.text()
+    if not question.strip():
+        raise HTTPException(422, "the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise HTTPException(422, f"the question is over {MAX_QUESTION_CHARS} characters")
+    history = [
+        Turn(m.role, m.text() if m.role == "user" else strip_sources(m.text()))
+        for m in messages[:-1]
+        if m.role in ("user", "assistant") and m.text().strip()
+    ]
+    return question, history
+
+
+def sources_footer(citations: list[Citation]) -> str:
+    if not citations:
+        return ""
+    lines = []
+    for c in citations:
+        label = " — ".join(x for x in (c.title, c.outlet) if x) or c.source_id
+        lines.append(f"- [{c.n}] {label}: “{c.quote}”")  # a list in Markdown, plain lines elsewhere
+    return f"\n\n{SOURCES_HEADING}\n" + "\n".join(lines)
+
+
+def reply_content(answer: Answer) -> str:
+    return answer.answer + sources_footer(answer.citations)
+
+
+def completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def completion(answer: Answer, model: str) -> Completion:
+    return Completion(
+        id=completion_id(),
+        created=int(time.time()),
+        model=model,
+        choices=[Choice(message=AssistantMessage(content=reply_content(answer)))],
+        citations=answer.citations,
+    )
+
+
+def chunk(
+    cid: str, created: int, model: str, delta: dict[str, Any], finish: str | None = None
+) -> dict[str, Any]:
+    """One `chat.completion.chunk`."""
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "system_fingerprint": None,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
+
+
+class Trimmer:
+    """Streams text as the final answer will read: no leading or trailing whitespace.
+
+    Trailing whitespace is held back until more text follows, so the streamed reply
+    equals the non-streamed one (`Answer.answer` is stripped).
+    """
+
+    def __init__(self) -> None:
+        self._started = False
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        if not self._started:
+            piece = piece.lstrip()
+            if not piece:
+                return ""
+            self._started = True
+        text = self._pending + piece
+        core = text.rstrip()
+        self._pending = text[len(core) :]
+        return core
+
+    def restart(self) -> None:
+        self._started, self._pending = False, ""

@@ -1,0 +1,1 @@
+"""One router per resource: health, ask, chat (+ conversations), documents, openai_compat."""

@@ -1,0 +1,27 @@
+"""POST /v1/ask: one question, answered with citations (JSON, or SSE with `stream: true`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from api.deps import ApiKey, ServicesDep
+from api.schemas import SSE_RESPONSE, AskRequest
+from api.streaming import event_stream, start
+from rag.answer import Answer
+
+router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ApiKey])
+
+
+@router.post("/ask", response_model=Answer, responses=SSE_RESPONSE)
+async def ask(body: AskRequest, services: ServicesDep) -> Answer | StreamingResponse:
+    """Answer a question from the indexed articles, with validated citations."""
+    sources = services.check_sources(body.sources)
+    if body.stream:
+        events = services.chain.events(body.question, k=body.k, sources=sources, mode=body.mode)
+        return event_stream(*await start(events))
+    answer: Answer = await run_in_threadpool(
+        services.chain.ask, body.question, k=body.k, sources=sources, mode=body.mode
+    )
+    return answer

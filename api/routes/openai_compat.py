@@ -1,0 +1,107 @@
+"""OpenAI-compatible endpoints: POST /v1/chat/completions and GET /v1/models.
+
+Point any OpenAI client at `http://host:port/v1` with model `rag` (or `rag-compare`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from api.deps import ApiKey, ServicesDep
+from api.errors import status_for
+from api.openai_format import (
+    MODELS,
+    REPLACED_NOTE,
+    Completion,
+    CompletionRequest,
+    ModelCard,
+    ModelList,
+    Trimmer,
+    chunk,
+    completion,
+    completion_id,
+    mode_for,
+    sources_footer,
+    split_messages,
+)
+from api.services import with_rewrite
+from api.streaming import SSE_HEADERS, sse, start
+from rag.answer import Answer
+from rag.chain import Event
+from rag.errors import RagError
+
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[ApiKey])
+STREAM_DOC: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "A chat.completion, or with `stream: true` chat.completion.chunk events "
+        "ending in `data: [DONE]`; the last chunk carries `citations`.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get("/models", response_model=ModelList)
+async def list_models(services: ServicesDep) -> ModelList:
+    """The model names this server answers to."""
+    return ModelList(data=[ModelCard(id=m, created=int(services.started)) for m in MODELS])
+
+
+@router.post("/chat/completions", response_model=Completion, responses=STREAM_DOC)
+async def chat_completions(
+    body: CompletionRequest, services: ServicesDep
+) -> Completion | StreamingResponse:
+    """Chat completion: the last user message is the question, earlier ones its history."""
+    mode = mode_for(body.model)
+    question, history = split_messages(body.messages)
+    standalone = await run_in_threadpool(services.standalone, question, history)
+    if body.stream:
+        events = services.chain.events(standalone, mode=mode)
+        first, rest = await start(events)
+        return StreamingResponse(
+            _chunks(first, rest, body.model), media_type="text/event-stream", headers=SSE_HEADERS
+        )
+    answer = await run_in_threadpool(services.chain.ask, standalone, mode=mode)
+    return completion(with_rewrite(answer, question, standalone), body.model)
+
+
+async def _chunks(
+    first: Event | None, rest: AsyncIterator[Event], model: str
+) -> AsyncIterator[bytes]:
+    cid, created = completion_id(), int(time.time())
+    yield sse(chunk(cid, created, model, {"role": "assistant", "content": ""}))
+    trim = Trimmer()
+
+    def content(text: str) -> bytes:
+        return sse(chunk(cid, created, model, {"content": text}))
+
+    try:
+        async for event in _chain(first, rest):
+            if event.event == "delta" and isinstance(event.data, dict):
+                trim.restart()  # OpenAI deltas only append: say the text is replaced, then give it
+                yield content(REPLACED_NOTE + trim.feed(str(event.data.get("replace", ""))))
+            elif event.event == "delta":
+                if text := trim.feed(str(event.data)):
+                    yield content(text)
+            elif event.event == "done" and isinstance(event.data, Answer):
+                if footer := sources_footer(event.data.citations):
+                    yield content(footer)
+                last = chunk(cid, created, model, {}, "stop")
+                last["citations"] = jsonable_encoder(event.data.citations)
+                yield sse(last)
+    except RagError as exc:
+        status = status_for(exc)
+        yield sse({"error": {"message": str(exc), "type": "server_error", "code": status}})
+    yield sse("[DONE]")
+
+
+async def _chain(first: Event | None, rest: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    if first is not None:
+        yield first
+    async for event in rest:
+        yield event

@@ -1,0 +1,167 @@
+"""Request and response bodies of the native API (the OpenAI-compatible ones: openai_format)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from rag.answer import Answer
+from rag.chain import RequestMode
+from rag.retrieval import Passage
+
+MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is almost always a paste
+MAX_SOURCES = 50
+CONVERSATION_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+Question = Annotated[
+    str, Field(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(_not_blank)
+]
+SourceIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=128)]] | None,
+    Field(max_length=MAX_SOURCES, description="Only search these source ids."),
+]
+K = Annotated[int | None, Field(ge=1, le=50, description="Passages to retrieve.")]
+ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID)]
+
+# The OpenAPI description of an endpoint that answers JSON, or SSE with `stream: true`.
+SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The Answer JSON, or with `stream: true` Server-Sent Events: "
+        "`sources`, `delta`…, `citation`…, `done` (and `error` if it fails mid-stream).",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: Question
+    k: K = None
+    sources: SourceIds = None
+    mode: RequestMode = "auto"
+    stream: bool = False
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: ConversationId | None = Field(
+        None, description="Continue this conversation; omit to start a new one."
+    )
+    message: Question
+    k: K = None
+    sources: SourceIds = None
+    mode: RequestMode = "auto"
+    stream: bool = False
+
+
+class ChatAnswer(Answer):
+    conversation_id: str
+
+
+class PassageOut(BaseModel):
+    """A retrieved passage, as the `sources` stream event lists it."""
+
+    source_id: str
+    title: str | None
+    outlet: str | None
+    chunk_id: str
+    text: str
+    score: float
+
+    @classmethod
+    def of(cls, passage: Passage) -> PassageOut:
+        c = passage.chunk
+        return cls(
+            source_id=c.source_id,
+            title=c.title,
+            outlet=c.outlet,
+            chunk_id=c.chunk_id,
+            text=c.text,
+            score=round(passage.score, 4),
+        )
+
+
+class MessageOut(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+    created_at: float
+    rewritten_question: str | None = None
+    answer: Answer | None = None
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    created_at: float
+    updated_at: float
+    messages: list[MessageOut]
+
+
+class SourceOut(BaseModel):
+    source_id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    notes: str | None
+    chunks: int
+    content_hash: str
+
+
+class SourcesOut(BaseModel):
+    sources: list[SourceOut]
+
+
+class DocumentIn(BaseModel):
+    """A document as JSON: exactly one of `text` (plain text/markdown) or `html`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str | None = Field(
+        None, max_length=128, description="Omit to derive one: a slug plus a short content hash."
+    )
+    title: str | None = Field(None, max_length=500)
+    outlet: str | None = Field(None, max_length=200)
+    published: str | None = Field(None, max_length=64)
+    text: str | None = None
+    html: str | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> DocumentIn:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give exactly one of 'text' or 'html'")
+        return self
+
+
+class DocumentOut(BaseModel):
+    source_id: str
+    status: Literal["added", "updated", "unchanged"]
+    chunks_written: int
+    content_hash: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+
+
+class DeletedOut(BaseModel):
+    source_id: str
+    deleted_chunks: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    chunks: int
+    embedder: str
+    generator: str

@@ -1,0 +1,75 @@
+"""What the routes share: the pipeline, conversations and condenser, opened once per app.
+
+Every method here blocks (embedding, Chroma, SQLite, LLM calls); routes call them
+through `run_in_threadpool` so the event loop keeps serving other requests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from api.schemas import ChatAnswer, DocumentOut
+from rag.answer import Answer
+from rag.chain import AnswerChain
+from rag.condense import HISTORY_TURNS, Condenser, Turn
+from rag.config import Settings
+from rag.conversations import ConversationStore
+from rag.documents import Document, validate_source_id
+from rag.factory import Pipeline
+from rag.ingest import IngestReport, ingest_document
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pipeline: Pipeline
+    conversations: ConversationStore
+    condenser: Condenser
+    started: float = field(default_factory=time.time)
+
+    @property
+    def chain(self) -> AnswerChain:
+        return self.pipeline.chain
+
+    def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        """Validated ids (no path tricks), or None for "search everything"."""
+        return [validate_source_id(s) for s in sources] if sources else None
+
+    def history(self, conversation_id: str) -> list[Turn]:
+        return self.conversations.recent_turns(conversation_id, HISTORY_TURNS)
+
+    def standalone(self, message: str, history: Sequence[Turn]) -> str:
+        return self.condenser.condense(message, history) if history else " ".join(message.split())
+
+    def record(
+        self, conversation_id: str, message: str, standalone: str, answer: Answer
+    ) -> ChatAnswer:
+        """Store the exchange and return the answer as the chat endpoint shows it."""
+        answer = with_rewrite(answer, message, standalone)
+        self.conversations.add_exchange(conversation_id, message, standalone, answer)
+        return ChatAnswer.model_validate(
+            {**answer.model_dump(), "conversation_id": conversation_id}
+        )
+
+    def add_document(self, doc: Document) -> DocumentOut:
+        report = IngestReport()
+        ingest_document(self.pipeline.store, doc, self.settings, report)
+        status = "added" if report.added else "updated" if report.updated else "unchanged"
+        return DocumentOut(
+            source_id=doc.source_id,
+            status=status,
+            chunks_written=report.chunks,
+            content_hash=doc.content_hash,
+            title=doc.title,
+            outlet=doc.outlet,
+            published=doc.published,
+        )
+
+
+def with_rewrite(answer: Answer, message: str, standalone: str) -> Answer:
+    """The answer to `message`, noting the standalone question it was retrieved with."""
+    original = " ".join(message.split())
+    rewritten = standalone if standalone != original else None
+    return answer.model_copy(update={"question": original, "rewritten_question": rewritten})

@@ -1,0 +1,77 @@
+"""Server-Sent Events from the chain's blocking event iterator, without blocking the loop.
+
+The first event is pulled before the response starts, so a bad request (empty question,
+unknown source) still gets its 4xx status; a failure later becomes an `error` event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from api.errors import status_for
+from api.schemas import PassageOut
+from rag.chain import Event
+from rag.errors import RagError
+from rag.retrieval import Passage
+
+log = logging.getLogger("api")
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: don't buffer
+
+FinishFn = Callable[[Any], Awaitable[BaseModel]]
+
+
+def sse(data: Any, event: str | None = None) -> bytes:
+    """One SSE message with `data` as one line of JSON; an unnamed str goes raw (`[DONE]`)."""
+    payload = (
+        data
+        if isinstance(data, str) and event is None
+        else json.dumps(jsonable_encoder(data), ensure_ascii=False, separators=(",", ":"))
+    )
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {payload}\n\n".encode()
+
+
+def payload(event: Event) -> Any:
+    """The JSON shape of one chain event on the wire."""
+    match event.event:
+        case "sources":
+            return [PassageOut.of(p) if isinstance(p, Passage) else p for p in event.data]
+        case "delta":
+            return event.data if isinstance(event.data, dict) else {"text": event.data}
+        case _:
+            return event.data
+
+
+async def start(events: Iterator[Event]) -> tuple[Event | None, AsyncIterator[Event]]:
+    """Run the iterator up to its first event in a worker thread (raising errors now)."""
+    first: Event | None = await run_in_threadpool(next, events, None)
+    return first, iterate_in_threadpool(events)
+
+
+def event_stream(
+    first: Event | None, rest: AsyncIterator[Event], finish: FinishFn | None = None
+) -> StreamingResponse:
+    """`sources`, `delta`…, `citation`…, `done` as SSE; `finish` may rewrite the final Answer."""
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            if first is not None:
+                yield sse(payload(first), first.event)
+            async for event in rest:
+                data = payload(event)
+                if event.event == "done" and finish is not None:
+                    data = await finish(event.data)
+                yield sse(data, event.event)
+        except RagError as exc:
+            log.warning("stream failed: %s: %s", type(exc).__name__, exc)
+            yield sse({"detail": str(exc), "status": status_for(exc)}, "error")
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
