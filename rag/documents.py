@@ -94,6 +94,7 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
 def html_to_text(html: str) -> tuple[str, dict[str, Any]]:
     """Main content and metadata of a web page, via trafilatura."""
     import trafilatura  # heavy; only HTML input needs it
+
     text = trafilatura.extract(
         html, include_comments=False, include_tables=False, favor_precision=True
     )

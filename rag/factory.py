@@ -27,7 +27,12 @@ def make_generator(settings: Settings) -> Generator:
         case "local":
             from rag.localllm import local_base_url
 
-            model = make_chat_model(settings, base_url=local_base_url(settings), model="local")
+            # 3 cited sentences are ~100 tokens; a 1.5B model that starts copying out the
+            # whole evidence list is cut off instead of running to max_tokens (~35 s).
+            capped = settings.model_copy(
+                update={"max_tokens": min(settings.max_tokens, settings.local_max_tokens)}
+            )
+            model = make_chat_model(capped, base_url=local_base_url(settings), model="local")
             return ChatGenerator(model, "local", settings.evidence_sentences)
         case _:
             raise ValueError(f"unknown generator {settings.generator!r}")

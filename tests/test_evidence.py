@@ -30,7 +30,10 @@ def _sentences(*texts: str) -> list[Sentence]:
         spans.append(Span(start, start + len(t)))
         at = start + len(t)
     chunk = StoredChunk("c:0", "c", 0, text, 0, len(text), tuple(spans), None, None, None)
-    return [Sentence(chunk, s, t, 1.0 - i / 10, 1.0, 1.0) for i, (s, t) in enumerate(zip(spans, texts, strict=True))]
+    return [
+        Sentence(chunk, s, t, 1.0 - i / 10, 1.0, 1.0)
+        for i, (s, t) in enumerate(zip(spans, texts, strict=True))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -50,7 +53,11 @@ def test_holds_kind(text: str, kind: str | None, holds: bool) -> None:
 
 
 def test_select_skips_near_duplicates_and_weak_sentences() -> None:
-    ranked = _sentences("The deal was not signed today.", "The deal was not signed today!", "Unrelated filler words.")
+    ranked = _sentences(
+        "The deal was not signed today.",
+        "The deal was not signed today!",
+        "Unrelated filler words.",
+    )
     ranked[2] = Sentence(ranked[2].chunk, ranked[2].span, ranked[2].text, 0.1, 0.0, 0.0)
     chosen = select(ranked, limit=3)
     assert [s.text for s in chosen] == ["The deal was not signed today."]
