@@ -121,7 +121,7 @@ def find_per_source(
         kept = by_source.setdefault(p.chunk.source_id, [])
         if len(kept) < CHUNKS_PER_SOURCE:
             kept.append(p)
-    infos = {s.source_id: s for s in retriever.store.sources()}
+    infos = retriever.sources()
     findings: list[SourceFinding] = []
     for source_id in sorted(by_source):
         retrieval = Retrieval(

@@ -17,7 +17,7 @@ import numpy as np
 from rag.config import Settings
 from rag.errors import UnknownSourceError
 from rag.lexical import LexicalIndex
-from rag.store import ChunkStore, StoredChunk
+from rag.store import ChunkStore, SourceInfo, StoredChunk
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class Retriever:
         self._index = LexicalIndex([])
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
+        self._sources: dict[str, SourceInfo] = {}
 
     @property
     def store(self) -> ChunkStore:
@@ -110,8 +111,15 @@ class Retriever:
             chunks, matrix = self._store.all_chunks()
             self._chunks, self._matrix = chunks, matrix
             self._sentence_vectors = self._store.sentence_vectors()
+            self._sources = {s.source_id: s for s in self._store.sources()}
             self._index = LexicalIndex([c.text for c in chunks])
             self._version = version
+
+    def sources(self) -> dict[str, SourceInfo]:
+        """{source_id: metadata and chunk count} for the store's current version."""
+        with self._lock:
+            self._refresh()
+            return self._sources
 
     def sentence_vectors(self, items: Sequence[tuple[tuple[str, int], str]]) -> np.ndarray:
         """Vectors of sentences given as ((source_id, start), text): stored ones from the

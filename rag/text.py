@@ -90,8 +90,13 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Content terms: words minus stop words, stemmed. The unit of all lexical matching."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=65536)  # article sentences recur in every query that retrieves them
+def _terms(text: str) -> tuple[str, ...]:
     kept = [w for w in words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
-    return list(_stemmer().stemWords(kept))
+    return tuple(_stemmer().stemWords(kept))
 
 
 def negated_terms(text: str) -> set[str]:
