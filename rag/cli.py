@@ -103,10 +103,11 @@ def print_compare(answer: Answer) -> None:
     out.print(escape(answer.synthesis or ""), highlight=False)
 
 
-def print_answer(answer: Answer) -> None:
-    if answer.mode == "compare":
+def print_answer(answer: Answer, with_text: bool = True) -> None:
+    """The answer (unless it was already streamed), its numbered quotes, and who answered."""
+    if answer.mode == "compare" and with_text:
         print_compare(answer)
-    else:
+    elif with_text:
         out.print(escape(answer.answer), highlight=False)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
@@ -158,11 +159,14 @@ def ask(
                 if event.event == "delta" and isinstance(event.data, str):
                     sys.stdout.write(event.data)
                     sys.stdout.flush()
+                elif event.event == "delta":  # the LLM's text was replaced by a fallback
+                    sys.stdout.write("\n\n[replaced by the extractive answer]\n")
+                    sys.stdout.write(event.data["replace"])
                 elif event.event == "done":
                     answer = event.data
-            sys.stdout.write("\n\n")
+            sys.stdout.write("\n")
             assert answer is not None
-            print_answer(answer)
+            print_answer(answer, with_text=False)
             return
         answer = pipe.chain.ask(question, k=k, sources=source, mode=mode)
     if json_out:
@@ -180,7 +184,12 @@ def sources() -> None:
     settings = get_settings()
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:
         rows = store.sources()
-    table = Table("source_id", "title", "outlet", "published", "chunks")
+    table = Table()
+    # ids are what --source takes: never cut them short
+    width = max((len(s.source_id) for s in rows), default=9)
+    table.add_column("source_id", no_wrap=True, min_width=width)
+    for header in ("title", "outlet", "published", "chunks"):
+        table.add_column(header)
     for s in rows:
         table.add_row(s.source_id, s.title or "", s.outlet or "", s.published or "", str(s.chunks))
     out.print(table)
