@@ -21,10 +21,10 @@ from api import errors
 from api.limits import BodyLimit
 from api.routes import ask, chat, documents, health, openai_compat
 from api.services import Services
-from rag.condense import Condenser, make_condenser
+from rag.condense import Condenser
 from rag.config import Settings, get_settings
 from rag.conversations import open_conversations
-from rag.factory import open_pipeline
+from rag.factory import make_condenser, open_pipeline
 from rag.generation.base import Generator
 
 log = logging.getLogger("api")

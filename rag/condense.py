@@ -1,6 +1,6 @@
 """Condense: rewrite a chat follow-up into a standalone question before retrieval.
 
-    condenser = make_condenser(settings)  # the rule for extractive, the LLM prompt otherwise
+    condenser = rag.factory.make_condenser(settings)  # rule for extractive, else the LLM
     condenser.condense("and what about sanctions?", history)
     # -> "What about sanctions (Zelenskyy, minerals deal)?"
 
@@ -22,7 +22,6 @@ import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from rag.config import Settings
 from rag.errors import GenerationError
 from rag.prompts import load_prompt
 from rag.text import terms, words
@@ -213,22 +212,3 @@ class LLMCondenser:
         if not standalone or len(standalone) > self._max_chars:
             return rule_condense(question, history)
         return standalone
-
-
-def make_condenser(settings: Settings) -> Condenser:
-    """The condenser that goes with `settings.generator`."""
-    from rag.llm import make_chat_model
-
-    match settings.generator:
-        case "extractive":
-            return RuleCondenser()
-        case "openai":
-            settings.require_llm_endpoint()
-            return LLMCondenser(make_chat_model(settings))
-        case "local":
-            from rag.localllm import local_base_url
-
-            model = make_chat_model(settings, base_url=local_base_url(settings), model="local")
-            return LLMCondenser(model)
-        case _:
-            raise ValueError(f"unknown generator {settings.generator!r}")

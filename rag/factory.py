@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from langchain_core.language_models import BaseChatModel
+
 from rag.chain import AnswerChain
+from rag.condense import Condenser, LLMCondenser, RuleCondenser
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings, make_embedder
 from rag.generation.base import Generator
@@ -17,13 +20,14 @@ from rag.retrieval import Retriever
 from rag.store import ChunkStore, open_store
 
 
-def make_generator(settings: Settings) -> Generator:
+def chat_model_for(settings: Settings) -> BaseChatModel | None:
+    """The LLM behind `settings.generator`, or None for the extractive generator."""
     match settings.generator:
         case "extractive":
-            return ExtractiveGenerator(settings.extractive_sentences)
+            return None
         case "openai":
             settings.require_llm_endpoint()
-            return ChatGenerator(make_chat_model(settings), "openai", settings.evidence_sentences)
+            return make_chat_model(settings)
         case "local":
             from rag.localllm import local_base_url
 
@@ -32,10 +36,22 @@ def make_generator(settings: Settings) -> Generator:
             capped = settings.model_copy(
                 update={"max_tokens": min(settings.max_tokens, settings.local_max_tokens)}
             )
-            model = make_chat_model(capped, base_url=local_base_url(settings), model="local")
-            return ChatGenerator(model, "local", settings.evidence_sentences)
+            return make_chat_model(capped, base_url=local_base_url(settings), model="local")
         case _:
             raise ValueError(f"unknown generator {settings.generator!r}")
+
+
+def make_generator(settings: Settings) -> Generator:
+    model = chat_model_for(settings)
+    if model is None:
+        return ExtractiveGenerator(settings.extractive_sentences)
+    return ChatGenerator(model, settings.generator, settings.evidence_sentences)
+
+
+def make_condenser(settings: Settings) -> Condenser:
+    """Follow-up rewriting that goes with the generator: the LLM's prompt, or the rule."""
+    model = chat_model_for(settings)
+    return RuleCondenser() if model is None else LLMCondenser(model)
 
 
 def embedder_for(settings: Settings) -> CachedEmbeddings:
