@@ -241,7 +241,7 @@ class ChunkStore:
         self, vector: Sequence[float], k: int, source_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the `k` nearest chunks, optionally per source."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:  # Chroma itself copes with an empty collection or k > count
             return []
         where: dict[str, Any] | None = None
         if source_ids:
