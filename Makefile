@@ -35,6 +35,7 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Lint, types, the test suite, then the eval gate: fails when answers got worse.
 test: setup-dev lint

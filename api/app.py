@@ -21,11 +21,11 @@ from api import errors
 from api.limits import BodyLimit
 from api.routes import ask, chat, documents, health, openai_compat
 from api.services import Services
-from rag.condense import Condenser
+from rag.chat.condense import Condenser
+from rag.chat.conversations import open_conversations
 from rag.config import Settings, get_settings
-from rag.conversations import open_conversations
-from rag.factory import make_condenser, open_pipeline
 from rag.generation.base import Generator
+from rag.pipeline import make_condenser, open_pipeline
 
 log = logging.getLogger("api")
 BODY_SLACK = 64 * 1024  # multipart framing and JSON escapes on top of the document itself

@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from rag.answer import Answer
-from rag.chain import RequestMode
+from rag.answer import Answer, RequestMode
 from rag.retrieval import Passage
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is almost always a paste

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from api.schemas import ChatAnswer, DocumentOut
 from rag.answer import Answer
 from rag.chain import AnswerChain
-from rag.condense import HISTORY_TURNS, Condenser, Turn
+from rag.chat.condense import HISTORY_TURNS, Condenser, Turn
+from rag.chat.conversations import ConversationStore
 from rag.config import Settings
-from rag.conversations import ConversationStore
 from rag.documents import Document, validate_source_id
-from rag.factory import Pipeline
 from rag.ingest import IngestReport, ingest_document
+from rag.pipeline import Pipeline
 
 
 @dataclass

@@ -32,7 +32,7 @@ from eval.gold import check_sources, load_gold
 from eval.harness import indexed_sources, temporary_pipeline
 from eval.metrics import percentile
 from eval.results import write_json
-from rag.compare import is_comparative
+from rag.compare.detect import is_comparative
 from rag.config import get_settings
 from rag.evidence import strength
 

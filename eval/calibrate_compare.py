@@ -5,7 +5,7 @@ Run: `python -m eval.calibrate_compare [--gold eval/gold/news.jsonl] [--corpus s
 For every compare question of the gold file, each source's addressing score is computed
 for a grid of coverage weights; the (weight, threshold) pair with the best accuracy
 against `sources` (address) and `silent_sources` (silent) is printed with the
-distributions. The chosen values live in rag/compare.py.
+distributions. The chosen values live in rag/compare/per_source.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from rag import compare
+from rag.compare.detect import topic_of
+from rag.compare.per_source import find_per_source
 from rag.config import Settings
-from rag.factory import open_pipeline
 from rag.ingest import ingest_paths
+from rag.pipeline import open_pipeline
 from rag.text import terms
 
 
@@ -38,8 +39,8 @@ def main() -> None:
             ingest_paths(pipe.store, [args.corpus], settings)
             index = pipe.retriever.snapshot()[1]
             for row in questions:
-                topic = compare.topic_of(row["question"])
-                for f in compare.find_per_source(pipe.retriever, topic):
+                topic = topic_of(row["question"])
+                for f in find_per_source(pipe.retriever, topic):
                     if f.source_id not in row["sources"] + row["silent_sources"]:
                         continue
                     top = [

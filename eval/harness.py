@@ -36,8 +36,8 @@ from rag.answer import Answer
 from rag.config import Settings
 from rag.documents import discover
 from rag.errors import ConfigError, DocumentError
-from rag.factory import Pipeline, open_pipeline
 from rag.ingest import IngestReport, ingest_paths
+from rag.pipeline import Pipeline, open_pipeline
 
 Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
 

@@ -20,8 +20,8 @@ from eval.metrics import is_answered
 from rag.answer import Answer
 from rag.config import Settings
 from rag.errors import GenerationError
-from rag.llm import make_chat_model
-from rag.prompts import load_prompt
+from rag.llm.client import make_chat_model
+from rag.llm.prompts import load_prompt
 
 JUDGE_METRICS = ("judge_faithfulness", "judge_correctness")
 _OBJECT = re.compile(r"\{.*?\}", re.DOTALL)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Mode = Literal["answer", "refusal", "compare"]
+RequestMode = Literal["auto", "answer", "compare"]  # "auto": compare when the question asks to
 
 
 class Citation(BaseModel):

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rag.answer import Answer, SourceRef, Timings
+from rag.answer import Answer, RequestMode, SourceRef, Timings
 from rag.citations import Validated, validate
-from rag.compare import Comparer, CompareResult, is_comparative
+from rag.compare.comparer import Comparer, CompareResult
+from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError
 from rag.evidence import (
@@ -30,7 +31,6 @@ from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
 
 EventName = Literal["sources", "delta", "citation", "done"]
-RequestMode = Literal["auto", "answer", "compare"]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.errors import ConfigError
@@ -21,7 +28,9 @@ GeneratorName = Literal["extractive", "openai", "local"]
 class Settings(BaseSettings):
     """Every knob of the pipeline. Comments say why a default has its value."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # --- storage ---------------------------------------------------------------
     data_dir: Path = Path(".rag")  # all local state (Chroma, conversations, models) lives here
@@ -113,6 +122,13 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
         return self
 
+    def updated(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied, validated like settings from any other source."""
+        try:
+            return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise ConfigError(describe(exc)) from exc
+
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
@@ -126,6 +142,20 @@ class Settings(BaseSettings):
             )
 
 
+def describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the user sets it: "RAG_TOP_K: ..."."""
+    parts = []
+    for e in error.errors():
+        name = str(e["loc"][0]) if e["loc"] else ""
+        label = f"RAG_{name.upper()}" if name and name in Settings.model_fields else name
+        parts.append(f"{label}: {e['msg']}" if label else str(e["msg"]))
+    return "invalid settings: " + "; ".join(parts)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from RAG_* variables and .env; ConfigError (one line) when one is bad."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from exc

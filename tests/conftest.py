@@ -1,7 +1,9 @@
 """Shared fixtures: a deterministic fake embedder, a fake chat model, settings, seeded pipelines.
 
 Unit tests use the fakes. Tests marked `integration` use the real MiniLM embedder and
-real servers they start themselves on 127.0.0.1.
+real servers they start themselves on 127.0.0.1. Both rules are enforced: a test that
+needs a real-model or server fixture without the mark fails at collection, and one that
+loads the model or starts a process or server at run time without it fails then.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from eval.bench.common import free_port
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings
 from rag.text import terms
+
+__all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "free_port"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -32,11 +37,47 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+# Fixtures that load the real MiniLM or start a real server (with everything built on them).
+REAL_FIXTURES = frozenset({"seeded_dir", "real_embedder", "chroma_url", "smol_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if REAL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("integration") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use the real model or a real server but are not marked "
+            "`integration`: " + ", ".join(unmarked)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _no_real_llm(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guard: no test reaches a real OpenAI endpoint by accident."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_use_fakes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard: a test not marked `integration` cannot load the real model or start a process."""
+    if request.node.get_closest_marker("integration") is not None:
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        pytest.fail(
+            f"{request.node.nodeid} loads the real embedding model or starts a process or "
+            "server: use the fakes, or mark it `integration`"
+        )
+
+    monkeypatch.setattr("rag.embeddings.OnnxMiniLM.__init__", refuse)
+    monkeypatch.setattr("rag.embeddings.TorchMiniLM.__init__", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr("uvicorn.Server.run", refuse)
 
 
 class FakeEmbeddings(CachedEmbeddings):
@@ -103,17 +144,11 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding the seeds indexed with the real MiniLM embedder (built once)."""
-    from rag.factory import open_pipeline
     from rag.ingest import ingest_paths
+    from rag.pipeline import open_pipeline
 
     data = tmp_path_factory.mktemp("seeded")
     settings = Settings(data_dir=data, seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]

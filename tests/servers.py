@@ -3,8 +3,8 @@
     with llama_server(smollm2_gguf(), tmp_path) as server:
         make_chat_model(settings, base_url=server.url)  # http://127.0.0.1:<port>/v1
 
-The server is `rag.localllm.ManagedServer`: the same child process `RAG_GENERATOR=local`
-starts (`python -m rag.localllm serve`), ready once GET /health answers 200.
+The server is `rag.llm.server.ManagedServer`: the same child process `RAG_GENERATOR=local`
+starts (`python -m rag.llm.server`), ready once GET /health answers 200.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
-from rag.localllm import ManagedServer
+from rag.llm.server import ManagedServer
 from tests.conftest import free_port
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

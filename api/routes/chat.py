@@ -19,7 +19,7 @@ from api.schemas import (
 )
 from api.streaming import event_stream, start
 from rag.answer import Answer
-from rag.conversations import new_conversation_id
+from rag.chat.conversations import new_conversation_id
 
 router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ApiKey])
 ConversationPath = Annotated[str, Path(pattern=CONVERSATION_ID)]

@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from rag.errors import GenerationError
 from rag.evidence import Sentence
 from rag.generation.base import format_evidence
-from rag.prompts import load_prompt
+from rag.llm.prompts import load_prompt
 
 
 def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:

@@ -1,0 +1,94 @@
+"""Helpers every benchmark shares: free ports, peak memory, readiness, timing, percentiles.
+
+Percentiles are `eval.metrics.percentile` (linear interpolation, q in 0..100) everywhere.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import httpx
+
+from eval.metrics import percentile
+
+__all__ = [
+    "current_rss_mb",
+    "free_port",
+    "p50_p95",
+    "peak_rss_mb",
+    "percentile",
+    "timed_ms",
+    "wait_ready",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_rss_mb(pid: int, children: bool = True) -> float | None:
+    """Peak resident memory (VmHWM) of `pid`, plus its children's, in MB; None off Linux."""
+    pids = [pid]
+    if children:
+        try:
+            import psutil
+
+            pids += [c.pid for c in psutil.Process(pid).children(recursive=True)]
+        except (ImportError, OSError):
+            pass
+    total_kb, seen = 0, False
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+                seen = True
+    return round(total_kb / 1024, 1) if seen else None
+
+
+def current_rss_mb(pid: int) -> float | None:
+    """Resident memory (VmRSS) of `pid` now, in MB; None off Linux."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def wait_ready(base: str, timeout: float = 120.0, path: str = "/readyz") -> None:
+    """Poll `base + path` until it answers 200; RuntimeError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}{path}", timeout=2, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{base}{path} did not answer 200 within {timeout:.0f} s")
+
+
+def timed_ms(fn: Callable[[], object]) -> float:
+    """Milliseconds one call of `fn` takes."""
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def p50_p95(values: Sequence[float]) -> str:
+    """ "p50 / p95" of `values`, for a table cell."""
+    if not values:
+        return "—"
+    return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}"

@@ -1,0 +1,1 @@
+"""The prompt files (TOML), shipped as package data; `rag.llm.prompts` loads them."""

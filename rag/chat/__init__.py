@@ -1,0 +1,1 @@
+"""Chat: follow-up rewriting (`condense`) and persistent conversations (`conversations`)."""

@@ -1,0 +1,185 @@
+"""Conversations: chat history in SQLite beside the index (`RAG_DATA_DIR/conversations.sqlite3`).
+
+Stdlib `sqlite3`, one connection guarded by a lock (thread-safe inside one process; WAL
+and a busy timeout let several `rag serve` workers share the file). A conversation is
+created by its first exchange, so a failed first question leaves nothing behind.
+
+    with open_conversations(settings) as conversations:
+        conversations.add_exchange(cid, "and sanctions?", "What about sanctions ...?", answer)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rag.answer import Answer
+from rag.chat.condense import Turn
+from rag.config import Settings
+from rag.errors import UnknownConversationError
+
+FILENAME = "conversations.sqlite3"
+Role = Literal["user", "assistant"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    standalone TEXT,
+    answer_json TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+"""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+    created_at: float
+    standalone: str | None = None  # user turns: the question as rewritten for retrieval
+    answer: Answer | None = None  # assistant turns: the full Answer, citations included
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    created_at: float
+    updated_at: float
+    messages: list[Message]
+
+    def turns(self) -> list[Turn]:
+        return [Turn(m.role, m.content, m.standalone) for m in self.messages]
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConversationStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        # isolation_level=None: autocommit, with an explicit BEGIN where writes belong together.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def exists(self, conversation_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return row is not None
+
+    def get(self, conversation_id: str) -> Conversation:
+        with self._lock:
+            head = self._db.execute(
+                "SELECT created_at, updated_at FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            rows = self._db.execute(
+                "SELECT role, content, created_at, standalone, answer_json FROM messages "
+                "WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+        if head is None:
+            raise UnknownConversationError(f"no conversation {conversation_id!r}")
+        messages = [
+            Message(
+                role=role,
+                content=content,
+                created_at=created,
+                standalone=standalone,
+                answer=Answer.model_validate_json(answer_json) if answer_json else None,
+            )
+            for role, content, created, standalone, answer_json in rows
+        ]
+        return Conversation(conversation_id, head[0], head[1], messages)
+
+    def recent_turns(self, conversation_id: str, limit: int) -> list[Turn]:
+        """The last `limit` messages, oldest first, for rewriting a follow-up."""
+        with self._lock:
+            known = self._db.execute(
+                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            rows = self._db.execute(
+                "SELECT role, content, standalone FROM messages WHERE conversation_id = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (conversation_id, limit),
+            ).fetchall()
+        if known is None:
+            raise UnknownConversationError(f"no conversation {conversation_id!r}")
+        return [Turn(role, content, standalone) for role, content, standalone in reversed(rows)]
+
+    def add_exchange(
+        self, conversation_id: str, question: str, standalone: str | None, answer: Answer
+    ) -> None:
+        """Record one question and its answer, creating the conversation on its first one."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+                    (conversation_id, now, now),
+                )
+                self._db.executemany(
+                    "INSERT INTO messages (conversation_id, role, content, standalone, answer_json,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (conversation_id, "user", question, standalone, None, now),
+                        (
+                            conversation_id,
+                            "assistant",
+                            answer.answer,
+                            None,
+                            answer.model_dump_json(),
+                            now,
+                        ),
+                    ],
+                )
+            except sqlite3.Error:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def delete(self, conversation_id: str) -> None:
+        with self._lock:
+            deleted = self._db.execute(
+                "DELETE FROM conversations WHERE id = ?", (conversation_id,)
+            ).rowcount
+        if not deleted:
+            raise UnknownConversationError(f"no conversation {conversation_id!r}")
+
+
+@contextmanager
+def open_conversations(settings: Settings) -> Iterator[ConversationStore]:
+    """The conversation store of `settings.data_dir`, open for the `with` block."""
+    store = ConversationStore(settings.data_dir / FILENAME)
+    try:
+        yield store
+    finally:
+        store.close()

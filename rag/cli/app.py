@@ -1,0 +1,232 @@
+"""Command line: `rag ingest`, `rag ask`, `rag sources`, `rag delete`, `rag bench`, `rag eval`,
+`rag serve`, and `rag llm ...` (rag/cli/llm.py).
+
+Run `rag --help` (or `python -m rag.cli --help`). Commands import the library inside their
+bodies, so `rag --help` starts without loading Chroma, LangChain or the embedder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rag.answer import RequestMode
+from rag.cli.llm import llm_app
+from rag.cli.output import (
+    domain_errors,
+    err,
+    out,
+    print_answer,
+    progress_bar,
+    settings_with,
+)
+from rag.config import get_settings
+from rag.errors import RagError
+
+app = typer.Typer(
+    help="Question answering over news articles, with checkable citations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(llm_app, name="llm")
+
+
+@app.callback()
+def check_settings() -> None:
+    """Question answering over news articles, with checkable citations."""
+    with domain_errors():  # a bad RAG_* value is one clear line before any command runs
+        get_settings()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: seeds/)")
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop the whole index first")] = False,
+) -> None:
+    """Index articles (.txt, .md, .html). Unchanged files are skipped."""
+    from rag.documents import discover
+    from rag.ingest import ingest_paths
+    from rag.pipeline import open_pipeline
+
+    settings = get_settings()
+    targets = paths or [settings.seeds_dir]
+    with domain_errors(), open_pipeline(settings) as pipe:
+        if reset:
+            pipe.store.reset()
+        files = discover(targets)
+        with progress_bar(err) as bar:
+            task = bar.add_task("indexing", total=len(files))
+            report = ingest_paths(
+                pipe.store,
+                files,
+                settings,
+                on_file=lambda p: bar.update(task, advance=1, description=p.name),
+            )
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
+        f"{report.chunks} chunks written"
+    )
+    for path, why in report.failed.items():
+        err.print(f"[yellow]skipped[/yellow] {escape(path)}: {escape(why)}")
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the Answer JSON")] = False,
+    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these source ids")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", help="extractive|openai|local")
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Print the answer as it is generated")
+    ] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Answer per source (compare mode)")
+    ] = False,
+) -> None:
+    """Answer a question with numbered citations."""
+    from rag.pipeline import open_pipeline
+
+    settings = settings_with(generator=generator)
+    mode: RequestMode = "compare" if compare else "auto"
+    with domain_errors(), open_pipeline(settings) as pipe:
+        if pipe.store.count() == 0:
+            raise RagError("the index is empty: run `rag ingest` first")
+        if stream and not json_out:
+            answer = None
+            for event in pipe.chain.events(question, k=k, sources=source, mode=mode):
+                if event.event == "delta" and isinstance(event.data, str):
+                    sys.stdout.write(event.data)
+                    sys.stdout.flush()
+                elif event.event == "delta":  # the LLM's text was replaced by a fallback
+                    sys.stdout.write("\n\n[replaced by the extractive answer]\n")
+                    sys.stdout.write(event.data["replace"])
+                elif event.event == "done":
+                    answer = event.data
+            sys.stdout.write("\n")
+            assert answer is not None
+            print_answer(answer, with_text=False)
+            return
+        answer = pipe.chain.ask(question, k=k, sources=source, mode=mode)
+    if json_out:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    else:
+        print_answer(answer)
+
+
+@app.command()
+def sources() -> None:
+    """List indexed sources with their metadata and chunk counts."""
+    from rag.pipeline import embedder_for
+    from rag.store import open_store
+
+    settings = get_settings()
+    with domain_errors(), open_store(settings, embedder_for(settings)) as store:
+        rows = store.sources()
+    table = Table()
+    # ids are what --source takes: never cut them short
+    width = max((len(s.source_id) for s in rows), default=9)
+    table.add_column("source_id", no_wrap=True, min_width=width)
+    for header in ("title", "outlet", "published", "chunks"):
+        table.add_column(header)
+    for s in rows:
+        table.add_row(s.source_id, s.title or "", s.outlet or "", s.published or "", str(s.chunks))
+    out.print(table)
+    if not rows:
+        err.print("the index is empty: run `rag ingest`")
+
+
+@app.command()
+def delete(source_id: Annotated[str, typer.Argument(help="The source id to remove")]) -> None:
+    """Remove one document (all its chunks) from the index."""
+    from rag.documents import validate_source_id
+    from rag.pipeline import embedder_for
+    from rag.store import open_store
+
+    settings = get_settings()
+    with domain_errors(), open_store(settings, embedder_for(settings)) as store:
+        removed = store.delete_source(validate_source_id(source_id))
+    out.print(f"deleted {source_id} ({removed} chunks)")
+
+
+@app.command()
+def bench(
+    chunks: Annotated[int, typer.Option(help="Size of the synthetic large corpus")] = 2000,
+    queries: Annotated[int, typer.Option(help="Queries per measurement")] = 50,
+) -> None:
+    """Benchmark ingest throughput and query latency (seeds, then a synthetic corpus)."""
+    from eval.bench.pipeline import run_benchmarks
+
+    with domain_errors():
+        run_benchmarks(get_settings(), large_chunks=chunks, queries=queries, console=out)
+
+
+@app.command("eval")
+def eval_(
+    gold: Annotated[Path, typer.Option(help="Gold questions (JSON Lines)")] = Path(
+        "eval/gold/news.jsonl"
+    ),
+    corpus: Annotated[
+        Path | None, typer.Option(help="Articles to index in a temporary index (default: seeds/)")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", help="extractive|openai|local")
+    ] = None,
+    results: Annotated[Path, typer.Option("--out", help="Results JSON")] = Path(
+        "eval/results.json"
+    ),
+    baseline: Annotated[Path, typer.Option(help="Baseline JSON")] = Path("eval/baseline.json"),
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Allowed drop below the baseline")
+    ] = 0.02,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Write the baseline from this run")
+    ] = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
+) -> None:
+    """Score answers on gold questions; exit 1 when a metric falls below the baseline."""
+    from eval.runner import run_eval
+
+    settings = settings_with(generator=generator)
+    with domain_errors():
+        code = run_eval(
+            settings,
+            gold=gold,
+            corpus=corpus or settings.seeds_dir,
+            out=results,
+            baseline=baseline,
+            tolerance=tolerance,
+            update_baseline=update_baseline,
+            report=report,
+            console=out,
+            err=err,
+            progress=progress_bar,
+        )
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (native and OpenAI-compatible) under uvicorn."""
+    from api.serve import run
+
+    with domain_errors():
+        run(host=host, port=port, workers=workers)

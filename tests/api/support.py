@@ -1,0 +1,98 @@
+"""Helpers of the API tests (fixtures live in conftest.py): embedder sharing, SSE parsing,
+a uvicorn server in a thread, readiness polling."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from rag.config import Settings
+from rag.embeddings import CachedEmbeddings
+from tests.conftest import SEEDS, FakeEmbeddings, free_port
+
+
+@contextmanager
+def sharing(embedder: CachedEmbeddings) -> Iterator[None]:
+    """Every pipeline opened inside the block uses `embedder`."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("rag.pipeline.embedder_for", lambda settings: embedder)
+        yield
+
+
+def fake_embedder() -> AbstractContextManager[None]:
+    """Every pipeline opened inside the block embeds with `FakeEmbeddings`."""
+    return sharing(FakeEmbeddings())
+
+
+def index_seeds(settings: Settings) -> None:
+    from rag.ingest import ingest_paths
+    from rag.pipeline import open_pipeline
+
+    with open_pipeline(settings) as pipe:
+        report = ingest_paths(pipe.store, [SEEDS], settings)
+    assert len(report.added) == 5, report
+
+
+def sse_events(text: str) -> list[tuple[str | None, Any]]:
+    """(event name, decoded data) of every message in an SSE body."""
+    out: list[tuple[str | None, Any]] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+        if data:
+            raw = "\n".join(data)
+            out.append((name, raw if raw == "[DONE]" else json.loads(raw)))
+    return out
+
+
+def streamed_text(events: list[tuple[str | None, Any]]) -> str:
+    """The answer text a client rebuilds from `delta` events ({"replace"} starts over)."""
+    text = ""
+    for name, data in events:
+        if name == "delta":
+            text = data["replace"] if "replace" in data else text + data["text"]
+    return text.strip()
+
+
+@contextmanager
+def running_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread on 127.0.0.1; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def wait_ready(base: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} never became ready")

@@ -1,0 +1,73 @@
+"""The SQLite conversation store (rag/conversations.py): persistence, deletion, threads."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Answer
+from rag.chat.condense import Turn
+from rag.chat.conversations import ConversationStore, UnknownConversationError, new_conversation_id
+
+
+def answer(text: str) -> Answer:
+    return Answer(question="q", answer=text, mode="answer", generator="extractive")
+
+
+def test_exchanges_persist_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.sqlite3"
+    store = ConversationStore(path)
+    cid = new_conversation_id()
+    store.add_exchange(
+        cid, "What did he say?", "What did Zelenskyy say?", answer("He said no. [1]")
+    )
+    store.close()
+
+    reopened = ConversationStore(path)
+    conv = reopened.get(cid)
+    assert [m.role for m in conv.messages] == ["user", "assistant"]
+    assert conv.messages[0].standalone == "What did Zelenskyy say?"
+    assert (
+        conv.messages[1].answer is not None and conv.messages[1].answer.answer == "He said no. [1]"
+    )
+    assert conv.turns() == [
+        Turn("user", "What did he say?", "What did Zelenskyy say?"),
+        Turn("assistant", "He said no. [1]", None),
+    ]
+    reopened.close()
+
+
+def test_recent_turns_are_the_last_ones_oldest_first(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    for i in range(5):
+        store.add_exchange("c1", f"q{i}", f"q{i}", answer(f"a{i}"))
+    assert [t.content for t in store.recent_turns("c1", 4)] == ["q3", "a3", "q4", "a4"]
+
+
+def test_unknown_and_deleted_conversations(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    with pytest.raises(UnknownConversationError):
+        store.get("nope")
+    with pytest.raises(UnknownConversationError):
+        store.recent_turns("nope", 4)
+    store.add_exchange("c1", "q", "q", answer("a"))
+    assert store.exists("c1")
+    store.delete("c1")
+    assert not store.exists("c1")
+    with pytest.raises(UnknownConversationError):
+        store.delete("c1")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3")
+
+    def chat(i: int) -> None:
+        cid = f"c{i % 4}"
+        store.add_exchange(cid, f"q{i}", f"q{i}", answer(f"a{i}"))
+        store.recent_turns(cid, 6)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(chat, range(80)))
+    assert sum(len(store.get(f"c{k}").messages) for k in range(4)) == 160

