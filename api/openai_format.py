@@ -1,8 +1,10 @@
 """The OpenAI chat-completions wire format, with our citations kept in it.
 
-The reply text carries the [n] markers and ends with a "Sources" list, so any chat
-client shows the citations; the structured list is the top-level `citations` field
-(on the completion object, and on the final chunk of a stream).
+Responses are the `openai` package's own models (`ChatCompletion`, `ChatCompletionChunk`,
+`Model`), so the wire format is what the official client parses. The reply text carries
+the [n] markers and ends with a "Sources" list, so any chat client shows the citations;
+the structured list is the top-level `citations` field (on the completion object, and on
+the final chunk of a stream).
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import HTTPException
+from openai.types import Model
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice
+from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import MAX_QUESTION_CHARS
-from rag.answer import Answer, Citation
-from rag.chain import RequestMode
-from rag.condense import Turn
+from rag.answer import Answer, Citation, RequestMode
+from rag.chat.condense import Turn
 
 MODELS: dict[str, RequestMode] = {"rag": "auto", "rag-compare": "compare"}  # name -> mode
 OWNER = "newsrag"
@@ -60,38 +66,20 @@ class CompletionRequest(BaseModel):
     stream: bool = False
 
 
-class AssistantMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
+class Completion(ChatCompletion):
+    """OpenAI's chat completion plus the resolved citations of its [n] markers."""
 
-
-class Choice(BaseModel):
-    index: int = 0
-    message: AssistantMessage
-    finish_reason: Literal["stop"] = "stop"
-    logprobs: None = None
-
-
-class Completion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
     citations: list[Citation] = Field(description="The [n] markers of the reply, resolved.")
-    system_fingerprint: None = None
-
-
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int
-    owned_by: str = OWNER
 
 
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
-    data: list[ModelCard]
+    data: list[Model]
+
+
+def model_list(created: int) -> ModelList:
+    models = [Model(id=name, created=created, object="model", owned_by=OWNER) for name in MODELS]
+    return ModelList(object="list", data=models)
 
 
 def mode_for(model: str) -> RequestMode:
@@ -143,27 +131,38 @@ def completion_id() -> str:
 
 
 def completion(answer: Answer, model: str) -> Completion:
+    message = ChatCompletionMessage(role="assistant", content=reply_content(answer))
     return Completion(
         id=completion_id(),
+        object="chat.completion",
         created=int(time.time()),
         model=model,
-        choices=[Choice(message=AssistantMessage(content=reply_content(answer)))],
+        choices=[Choice(index=0, message=message, finish_reason="stop", logprobs=None)],
+        system_fingerprint=None,
         citations=answer.citations,
     )
 
 
 def chunk(
-    cid: str, created: int, model: str, delta: dict[str, Any], finish: str | None = None
+    cid: str,
+    created: int,
+    model: str,
+    delta: ChoiceDelta,
+    finish: Literal["stop"] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """One `chat.completion.chunk`."""
-    return {
-        "id": cid,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
-        "system_fingerprint": None,
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-    }
+    """One `chat.completion.chunk` as JSON, with only the fields we set (plus `extra`)."""
+    choice = ChunkChoice(index=0, delta=delta, logprobs=None, finish_reason=finish)
+    body = ChatCompletionChunk(
+        id=cid,
+        object="chat.completion.chunk",
+        created=created,
+        model=model,
+        system_fingerprint=None,
+        choices=[choice],
+        **extra,
+    )
+    return body.model_dump(mode="json", exclude_unset=True)
 
 
 class Trimmer:

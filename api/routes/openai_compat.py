@@ -10,23 +10,23 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api.deps import ApiKey, ServicesDep
 from api.errors import status_for
 from api.openai_format import (
-    MODELS,
     REPLACED_NOTE,
     Completion,
     CompletionRequest,
-    ModelCard,
     ModelList,
     Trimmer,
     chunk,
     completion,
     completion_id,
     mode_for,
+    model_list,
     sources_footer,
     split_messages,
 )
@@ -46,13 +46,18 @@ STREAM_DOC: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("/models", response_model=ModelList)
+@router.get("/models", response_model=ModelList, response_model_exclude_unset=True)
 async def list_models(services: ServicesDep) -> ModelList:
     """The model names this server answers to."""
-    return ModelList(data=[ModelCard(id=m, created=int(services.started)) for m in MODELS])
+    return model_list(int(services.started))
 
 
-@router.post("/chat/completions", response_model=Completion, responses=STREAM_DOC)
+@router.post(
+    "/chat/completions",
+    response_model=Completion,
+    response_model_exclude_unset=True,
+    responses=STREAM_DOC,
+)
 async def chat_completions(
     body: CompletionRequest, services: ServicesDep
 ) -> Completion | StreamingResponse:
@@ -74,11 +79,11 @@ async def _chunks(
     first: Event | None, rest: AsyncIterator[Event], model: str
 ) -> AsyncIterator[bytes]:
     cid, created = completion_id(), int(time.time())
-    yield sse(chunk(cid, created, model, {"role": "assistant", "content": ""}))
+    yield sse(chunk(cid, created, model, ChoiceDelta(role="assistant", content="")))
     trim = Trimmer()
 
     def content(text: str) -> bytes:
-        return sse(chunk(cid, created, model, {"content": text}))
+        return sse(chunk(cid, created, model, ChoiceDelta(content=text)))
 
     try:
         async for event in _chain(first, rest):
@@ -91,9 +96,8 @@ async def _chunks(
             elif event.event == "done" and isinstance(event.data, Answer):
                 if footer := sources_footer(event.data.citations):
                     yield content(footer)
-                last = chunk(cid, created, model, {}, "stop")
-                last["citations"] = jsonable_encoder(event.data.citations)
-                yield sse(last)
+                citations = jsonable_encoder(event.data.citations)
+                yield sse(chunk(cid, created, model, ChoiceDelta(), "stop", citations=citations))
     except RagError as exc:
         status = status_for(exc)
         yield sse({"error": {"message": str(exc), "type": "server_error", "code": status}})
