@@ -20,7 +20,6 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 
 from rag.chunking import Chunk
 from rag.config import Settings
@@ -122,10 +121,10 @@ class ChunkStore:
         self._embedder = embedder
         self._write_lock = threading.Lock()
         self.version = 0  # bumped on every write, so readers know to rebuild their indexes
-        self._vs = self._open()
+        self._chunks = self._open()
         self._sentences = self._open_sentences()
 
-    def _open(self) -> Chroma:
+    def _open(self) -> Collection:
         name = self._settings.collection
         existing = {c.name for c in self._client.list_collections()}
         if name in existing:
@@ -137,14 +136,11 @@ class ChunkStore:
                     f"configured one is {self._embedder.identity!r}. Query it with the same "
                     "embedder, or rebuild it with `rag ingest --reset`."
                 )
-        return Chroma(
-            collection_name=name,
-            embedding_function=self._embedder,
-            client=self._client,
-            collection_metadata={"embedder": self._embedder.identity},
-            collection_configuration={
-                "hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}
-            },
+        return self._client.get_or_create_collection(
+            name,
+            metadata={"embedder": self._embedder.identity},
+            configuration={"hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}},
+            embedding_function=None,  # we embed: Chroma's default would download a model
         )
 
     def _open_sentences(self) -> Collection:
@@ -192,16 +188,14 @@ class ChunkStore:
 
     # --- reads -------------------------------------------------------------------
     def count(self) -> int:
-        return int(self._vs._collection.count())
+        return int(self._chunks.count())
 
     def _metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        got = self._vs._collection.get(where=where, include=["metadatas"])
+        got = self._chunks.get(where=where, include=["metadatas"])
         return [dict(m or {}) for m in got["metadatas"] or []]
 
     def source_hash(self, source_id: str) -> str | None:
-        got = self._vs._collection.get(
-            where={"source_id": source_id}, limit=1, include=["metadatas"]
-        )
+        got = self._chunks.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0]["content_hash"]) if metas else None
 
@@ -223,7 +217,7 @@ class ChunkStore:
 
     def all_chunks(self) -> tuple[list[StoredChunk], np.ndarray]:
         """Every chunk (by source, then position) and its embedding row, in the same order."""
-        got = self._vs._collection.get(include=["documents", "metadatas", "embeddings"])
+        got = self._chunks.get(include=["documents", "metadatas", "embeddings"])
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         rows = sorted(
             (
@@ -247,10 +241,14 @@ class ChunkStore:
         if source_ids:
             ids = list(source_ids)
             where = {"source_id": ids[0]} if len(ids) == 1 else {"source_id": {"$in": ids}}
-        hits = self._vs.similarity_search_by_vector_with_relevance_scores(
-            list(vector), k=k, filter=where
+        got = self._chunks.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=k,
+            where=where,
+            include=["distances"],
         )
-        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
     # --- writes ------------------------------------------------------------------
     def upsert_document(
@@ -264,38 +262,40 @@ class ChunkStore:
         with self._write_lock:
             if self.source_hash(doc.source_id) == doc.content_hash:
                 return False
-            old = self._vs._collection.get(where={"source_id": doc.source_id}, include=[])["ids"]
+            old = self._chunks.get(where={"source_id": doc.source_id}, include=[])["ids"]
             self._write_sentences(doc, chunks)  # first: a chunk hash present means all is there
             for i in range(0, len(chunks), _ADD_BATCH):
                 batch = chunks[i : i + _ADD_BATCH]
-                self._vs.add_texts(
-                    texts=[c.text for c in batch],
-                    metadatas=[_chunk_metadata(doc, c) for c in batch],
+                texts = [c.text for c in batch]
+                self._chunks.upsert(
                     ids=[c.chunk_id for c in batch],
+                    embeddings=np.asarray(self._embedder.embed_documents(texts), dtype=np.float32),
+                    documents=texts,
+                    metadatas=[_chunk_metadata(doc, c) for c in batch],
                 )
                 if progress:
                     progress(len(batch))
             stale = sorted(set(old) - {c.chunk_id for c in chunks})
             if stale:
-                self._vs.delete(ids=stale)
+                self._chunks.delete(ids=stale)
             self.version += 1
             return True
 
     def delete_source(self, source_id: str) -> int:
         with self._write_lock:
-            ids = self._vs._collection.get(where={"source_id": source_id}, include=[])["ids"]
+            ids = self._chunks.get(where={"source_id": source_id}, include=[])["ids"]
             if not ids:
                 raise UnknownSourceError(f"no source {source_id!r} in the index")
-            self._vs.delete(ids=list(ids))
+            self._chunks.delete(ids=list(ids))
             self._sentences.delete(where={"source_id": source_id})
             self.version += 1
             return len(ids)
 
     def reset(self) -> None:
         with self._write_lock:
-            self._vs.delete_collection()
+            self._client.delete_collection(self._chunks.name)
             self._client.delete_collection(self._sentences.name)
-            self._vs = self._open()
+            self._chunks = self._open()
             self._sentences = self._open_sentences()
             self.version += 1
 
