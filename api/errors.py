@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rag.errors import (
     ConfigError,
     DocumentError,
+    EmbedderError,
     EmbedderMismatchError,
     EmptyQuestionError,
     GenerationError,
@@ -38,6 +39,7 @@ STATUS: dict[type[RagError], int] = {
     UnknownConversationError: 404,
     GenerationError: 502,  # the LLM endpoint failed: a bad gateway, not our bug
     StoreError: 503,
+    EmbedderError: 503,
     EmbedderMismatchError: 503,  # the index needs rebuilding; no request can fix it
     PromptError: 500,
     ConfigError: 500,

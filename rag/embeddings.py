@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -19,10 +20,11 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from numpy.typing import ArrayLike
 
-from rag.errors import ConfigError
+from rag.errors import ConfigError, EmbedderError
 
 MINILM_IDENTITY = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_MAX_TOKENS = 256  # the model's max_seq_length
+PROBE = "Readiness probe: the harbour ferry sailed on time."
 
 
 class CachedEmbeddings(Embeddings):
@@ -39,12 +41,21 @@ class CachedEmbeddings(Embeddings):
     def _embed(self, texts: list[str]) -> list[list[float]]:
         raise NotImplementedError
 
+    def _embed_or_fail(self, texts: list[str]) -> list[list[float]]:
+        """`_embed`, with any provider failure (ONNX, HTTP) raised as `EmbedderError`."""
+        try:
+            return self._embed(texts)
+        except EmbedderError:
+            raise
+        except Exception as exc:
+            raise EmbedderError(f"the embedder {self.identity} failed: {exc}") from exc
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:  # copy what is cached: another thread may evict it meanwhile
             have = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in have]
         if missing:  # embedding runs outside the lock, so threads embed in parallel
-            have.update(zip(missing, self._embed(missing), strict=True))
+            have.update(zip(missing, self._embed_or_fail(missing), strict=True))
         with self._lock:
             for text, vector in have.items():
                 self._cache[text] = vector
@@ -52,6 +63,17 @@ class CachedEmbeddings(Embeddings):
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return [have[t] for t in texts]
+
+    def check(self) -> None:
+        """Embed a probe text past the cache; EmbedderError unless a finite vector comes back."""
+        (vector,) = self._embed_or_fail([PROBE])
+        if not vector or not all(math.isfinite(x) for x in vector):
+            raise EmbedderError(f"the embedder {self.identity} returned an unusable vector")
+        if self.dimensions and len(vector) != self.dimensions:
+            raise EmbedderError(
+                f"the embedder {self.identity} returned {len(vector)} dimensions, "
+                f"not {self.dimensions}"
+            )
 
     def clear_cache(self) -> None:
         with self._lock:

@@ -25,6 +25,10 @@ class EmbedderMismatchError(RagError):
     """The collection was built with a different embedder than the configured one."""
 
 
+class EmbedderError(RagError):
+    """The embedding model failed, or gave a vector that cannot be used."""
+
+
 class StoreError(RagError):
     """The vector store cannot be opened or reached."""
 

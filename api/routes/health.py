@@ -21,10 +21,10 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Ready,
-    responses={503: {"description": "Store not open/reachable or embedder not loaded."}},
+    responses={503: {"description": "Store not reachable, or the embedder does not embed."}},
 )
 async def readyz(request: Request) -> Ready | JSONResponse:
-    """Readiness: the store answers and the embedder is loaded."""
+    """Readiness: the store answers and the embedder embeds a probe text."""
     services = getattr(request.state, "services", None)
     if not isinstance(services, Services):
         return JSONResponse({"detail": "the pipeline is not open"}, status_code=503)
@@ -33,8 +33,10 @@ async def readyz(request: Request) -> Ready | JSONResponse:
         chunks = await run_in_threadpool(store.count)
     except Exception as exc:  # a probe reports every failure as "not ready", with its reason
         return JSONResponse({"detail": f"store unavailable: {exc}"}, status_code=503)
-    if store.embedder is None:
-        return JSONResponse({"detail": "embedder not loaded"}, status_code=503)
+    try:
+        await run_in_threadpool(store.embedder.check)
+    except Exception as exc:  # as above: any failure means "not ready", with its reason
+        return JSONResponse({"detail": f"embedder unavailable: {exc}"}, status_code=503)
     return Ready(
         chunks=chunks, embedder=store.embedder.identity, generator=services.chain.generator.name
     )

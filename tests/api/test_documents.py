@@ -190,6 +190,29 @@ def test_readiness_fails_when_the_store_does(fake_settings: Settings) -> None:
         assert c.get("/healthz").status_code == 200
 
 
+def test_readiness_fails_when_the_embedder_does(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(fake_settings)) as c:
+        embedder = c.app_state["services"].pipeline.store.embedder
+        c.post("/v1/ask", json={"question": "Was the minerals deal signed?"})  # warms the cache
+
+        def unreachable(texts: list[str]) -> list[list[float]]:
+            raise ConnectionError("embedding endpoint unreachable")
+
+        monkeypatch.setattr(embedder, "_embed", unreachable)
+        reply = c.get("/readyz")
+        assert reply.status_code == 503
+        assert reply.json()["detail"].endswith("embedding endpoint unreachable")
+
+        monkeypatch.setattr(embedder, "_embed", lambda texts: [[float("nan")] * 64])
+        reply = c.get("/readyz")
+        assert reply.status_code == 503 and "unusable vector" in reply.json()["detail"]
+
+        monkeypatch.undo()
+        assert c.get("/readyz").status_code == 200
+
+
 def test_conversations_survive_a_restart(fake_settings: Settings) -> None:
     with TestClient(create_app(fake_settings)) as c:
         first = c.post(

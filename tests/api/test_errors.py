@@ -8,6 +8,7 @@ from api.errors import status_for
 from rag.errors import (
     ConfigError,
     DocumentError,
+    EmbedderError,
     EmbedderMismatchError,
     EmptyQuestionError,
     GenerationError,
@@ -31,6 +32,7 @@ from rag.errors import (
         (GenerationError, 502),
         (StoreError, 503),
         (EmbedderMismatchError, 503),
+        (EmbedderError, 503),
         (PromptError, 500),
         (ConfigError, 500),
         (RagError, 400),
