@@ -33,6 +33,16 @@ def markers(text: str) -> list[int]:
     return [int(n) for group in MARKER.findall(text) for n in group.split(",")]
 
 
+def keep_markers(text: str, valid: range) -> str:
+    """`text` with every marker number outside `valid` removed ("[1, 7]" -> "[1]")."""
+
+    def kept(match: re.Match[str]) -> str:
+        numbers = [n for n in match.group(1).split(",") if int(n) in valid]
+        return f"[{', '.join(n.strip() for n in numbers)}]" if numbers else ""
+
+    return MARKER.sub(kept, text)
+
+
 def split_claims(answer: str) -> list[ParsedClaim]:
     """Sentences of `answer` with the marker numbers each one carries.
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answer import Citation, Claim, SourceEntry
-from rag.citations import MARKER, markers, to_citation, validate
+from rag.citations import MARKER, keep_markers, markers, to_citation, validate
 from rag.compare.detect import topic_label, topic_of
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import label, synthesis
@@ -53,6 +53,9 @@ class Comparer:
     def _llm_summary(self, topic: str, f: SourceFinding, evidence: list[Sentence]) -> str | None:
         assert self._llm is not None
         text = "".join(self._llm.stream_compare(topic, label(f), evidence))
+        # A number past this source's evidence would name another source's quote once the
+        # markers are shifted: drop it before anything else reads the text.
+        text = keep_markers(text, range(1, len(evidence) + 1))
         checked = validate(text, evidence)
         if not checked.citations or any(not c.citations for c in checked.claims):
             return None  # an uncited sentence: use the source's own sentences instead
