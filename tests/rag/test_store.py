@@ -98,19 +98,26 @@ def test_reset_empties_the_collection(settings: Settings, tmp_path: Path) -> Non
     write(corpus, "a.txt", ARTICLE)
     with open_store(settings, FakeEmbeddings()) as store:
         ingest_paths(store, [corpus], settings)
+        assert store.count() > 0 and store.sentence_vectors()
         store.reset()
         assert store.count() == 0
+        assert store.sentence_vectors() == {}
+        assert store.sources() == []
 
 
 def test_embedding_cache_is_safe_under_concurrent_use() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    embedder = FakeEmbeddings(cache_size=16)
+    embedder = FakeEmbeddings(cache_size=16)  # far smaller than the texts: constant eviction
+    reference = FakeEmbeddings()
 
-    def work(i: int) -> int:
-        texts = [f"text {i} {j}" for j in range(20)]
-        return len(embedder.embed_documents(texts))
+    def work(i: int) -> list[tuple[str, list[float]]]:
+        texts = [f"story {i % 7} item {j} port {j % 3}" for j in range(20)]
+        return list(zip(texts, embedder.embed_documents(texts), strict=True))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        assert list(pool.map(work, range(64))) == [20] * 64
+        results = [pair for batch in pool.map(work, range(64)) for pair in batch]
+    assert len(results) == 64 * 20
+    for text, vector in results:  # every vector is its own text's, whatever the interleaving
+        assert vector == reference._embed([text])[0], text
     assert len(embedder._cache) <= 16
