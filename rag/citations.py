@@ -20,6 +20,9 @@ from rag.text import negated_terms, sentences, terms
 # "[1]", "[1][2]", "[1, 2]", "[1,2,3]"
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+# Markers right after a sentence's closing punctuation, then more text: the sentence ends
+# after the markers ("… table. [1][2] The deal …").
+_MARKERS_AFTER_STOP = re.compile(r"([.!?][\"”’')]*)([ \t]*(?:\[\d+(?:\s*,\s*\d+)*\])+)[ \t]+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ def split_claims(answer: str) -> list[ParsedClaim]:
     ("… table. [1][2] The deal …") belong to the sentence before them.
     """
     pieces: list[list[str]] = []  # [text, marker-text]
+    answer = _MARKERS_AFTER_STOP.sub(lambda m: m.group(1) + m.group(2) + "\n", answer)
     for span in sentences(answer):
         piece = answer[span.start : span.end]
         lead = _LEADING_MARKERS.match(piece)
