@@ -164,3 +164,5 @@ class Ready(BaseModel):
     chunks: int
     embedder: str
     generator: str
+    vectors: str = Field(description="Where the vectors are: 'embedded' or a Chroma URL.")
+    worker: int = Field(description="This worker's process id (several may serve one port).")

@@ -17,6 +17,7 @@ from rag.chat.condense import HISTORY_TURNS, Condenser, Turn
 from rag.chat.conversations import ConversationStore
 from rag.config import Settings
 from rag.documents import Document, validate_source_id
+from rag.filters import Filters
 from rag.ingest import IngestReport, ingest_document
 from rag.pipeline import Pipeline
 
@@ -33,9 +34,9 @@ class Services:
     def chain(self) -> AnswerChain:
         return self.pipeline.chain
 
-    def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
-        """Validated ids (no path tricks), or None for "search everything"."""
-        return [validate_source_id(s) for s in sources] if sources else None
+    def filters(self, sources: Sequence[str] | None) -> Filters:
+        """What a request limits its question to (source ids checked for path tricks)."""
+        return Filters.of(sources=[validate_source_id(s) for s in sources or ()])
 
     def history(self, conversation_id: str) -> list[Turn]:
         return self.conversations.recent_turns(conversation_id, HISTORY_TURNS)

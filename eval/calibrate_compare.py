@@ -37,9 +37,9 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
         with open_pipeline(settings) as pipe:
             ingest_paths(pipe.store, [args.corpus], settings)
-            index = pipe.retriever.snapshot()[1]
             for row in questions:
                 topic = topic_of(row["question"])
+                index = pipe.store.term_stats(terms(topic))
                 for f in find_per_source(pipe.retriever, topic):
                     if f.source_id not in row["sources"] + row["silent_sources"]:
                         continue

@@ -36,7 +36,7 @@ from rag.answer import Answer
 from rag.config import Settings
 from rag.documents import discover
 from rag.errors import ConfigError, DocumentError
-from rag.ingest import IngestReport, ingest_paths
+from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.pipeline import Pipeline, open_pipeline
 
 Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
@@ -103,7 +103,7 @@ def _scoped(settings: Settings, data_dir: Path) -> Settings:
 
 @contextmanager
 def temporary_pipeline(
-    settings: Settings, corpus: Path, on_file: Callable[[Path], None] | None = None
+    settings: Settings, corpus: Path, on_progress: ProgressFn | None = None
 ) -> Iterator[tuple[Pipeline, IngestReport]]:
     """A pipeline over `corpus` indexed into a temporary data dir, removed afterwards."""
     if not corpus.is_dir():
@@ -114,7 +114,7 @@ def temporary_pipeline(
     with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
         scoped = _scoped(settings, Path(tmp))
         with open_pipeline(scoped) as pipe:
-            report = ingest_paths(pipe.store, files, scoped, on_file=on_file)
+            report = ingest_paths(pipe.store, files, scoped, on_progress=on_progress)
             if not (report.added or report.updated or report.unchanged):
                 raise DocumentError(f"no article of {corpus} could be indexed: {report.failed}")
             yield pipe, report

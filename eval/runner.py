@@ -86,7 +86,8 @@ def answer_all(
     """Index `corpus` in a temporary folder and answer every question, with a progress bar."""
     with progress() as bar:
         task = bar.add_task("indexing", total=None)
-        with temporary_pipeline(settings, corpus, on_file=lambda p: bar.advance(task)) as (
+        show = lambda p: bar.update(task, completed=p.files_done, total=p.files_total)  # noqa: E731
+        with temporary_pipeline(settings, corpus, on_progress=show) as (
             pipe,
             ingest,
         ):

@@ -25,6 +25,7 @@ from rag.evidence import (
     select,
     strength,
 )
+from rag.filters import Filters
 from rag.generation.base import REFUSAL, Generator, is_refusal
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
@@ -64,39 +65,39 @@ class AnswerChain:
         self,
         question: str,
         k: int | None = None,
-        sources: Sequence[str] | None = None,
+        filters: Filters | None = None,
         mode: RequestMode = "auto",
     ) -> Answer:
         final: Answer | None = None
-        for event in self.events(question, k=k, sources=sources, mode=mode):
+        for event in self.events(question, k=k, filters=filters, mode=mode):
             if event.event == "done":
                 final = event.data
         assert final is not None
         return final
 
     def retrieve(
-        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
+        self, question: str, k: int | None = None, filters: Filters | None = None
     ) -> tuple[Retrieval, list[Sentence]]:
         question = question.strip()
         if not question:
             raise EmptyQuestionError("the question is empty")
-        retrieval = self.retriever.retrieve(question, k=k, sources=sources)
-        return retrieval, rank_sentences(retrieval, self.retriever.sentence_vectors)
+        retrieval = self.retriever.retrieve(question, k=k, filters=filters)
+        return retrieval, rank_sentences(retrieval, embed=self.retriever.embed_sentences)
 
     def events(
         self,
         question: str,
         k: int | None = None,
-        sources: Sequence[str] | None = None,
+        filters: Filters | None = None,
         mode: RequestMode = "auto",
     ) -> Iterator[Event]:
         """Stream of events for one question; `mode` "compare" (or "auto" on a comparative
         question) answers per source, "answer" always gives a single answer."""
         if mode == "compare" or (mode == "auto" and is_comparative(question)):
-            yield from self._compare_events(question, sources)
+            yield from self._compare_events(question, filters)
             return
         started = time.perf_counter()
-        retrieval, ranked = self.retrieve(question, k=k, sources=sources)
+        retrieval, ranked = self.retrieve(question, k=k, filters=filters)
         t_retrieved = time.perf_counter()
         yield Event("sources", retrieval.passages)
 
@@ -144,14 +145,14 @@ class AnswerChain:
         answer.fallback = fallback
         yield Event("done", answer)
 
-    def _compare_events(self, question: str, sources: Sequence[str] | None) -> Iterator[Event]:
+    def _compare_events(self, question: str, filters: Filters | None) -> Iterator[Event]:
         started = time.perf_counter()
         question = question.strip()
         if not question:
             raise EmptyQuestionError("the question is empty")
         result: CompareResult | None = None
         t_retrieved = started
-        for kind, data in self.comparer.run(question, sources):
+        for kind, data in self.comparer.run(question, self.retriever.check(filters)):
             if kind == "findings":
                 t_retrieved = time.perf_counter()
                 yield Event("sources", data)

@@ -1,48 +1,76 @@
-"""Lexical side of retrieval: BM25 (bm25s) over chunk terms, plus corpus IDF for sentences."""
+"""Lexical side of retrieval: BM25 over chunk terms, and term statistics for sentences.
+
+The index is an SQLite FTS5 table in the catalog (rag/catalog.py), written in the same
+transaction as the chunks, so it is incremental (a write costs the document written) and
+shared by every process. Chunks are indexed as their `terms()` (stemmed, no stop words),
+and questions are matched the same way, so "negotiations" finds "negotiate".
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-import bm25s
-import numpy as np
-
+from rag.catalog import Catalog
+from rag.filters import Filters
 from rag.text import terms
 
 
-class LexicalIndex:
-    """BM25 over a fixed list of texts. Rebuild it when the corpus changes (it is cheap)."""
+@dataclass(frozen=True)
+class TermStats:
+    """How many chunks contain each of some terms, out of `size`: their IDF."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        tokenized = [terms(t) for t in texts]
-        self.size = len(tokenized)
-        self._df: Counter[str] = Counter()
-        for doc_terms in tokenized:
-            self._df.update(set(doc_terms))
-        self._bm25: bm25s.BM25 | None = None
-        if self.size:
-            self._bm25 = bm25s.BM25()
-            # bm25s drops empty documents' rows badly; give each a harmless placeholder.
-            self._bm25.index([t or ["\x00"] for t in tokenized], show_progress=False)
+    size: int
+    df: Mapping[str, int]
 
     def idf(self, term: str) -> float:
         """Robertson IDF; a term the corpus never uses gets the highest weight."""
-        df = self._df.get(term, 0)
+        df = self.df.get(term, 0)
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every indexed text for `query` (zeros when nothing matches)."""
-        q = terms(query)
-        if self._bm25 is None or not q:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
-
-    def coverage(self, query_terms: Sequence[str], text_terms: set[str]) -> float:
+    def coverage(self, query_terms: Iterable[str], text_terms: set[str]) -> float:
         """IDF-weighted share of the query's distinct terms that `text_terms` contains."""
         distinct = set(query_terms)
         total = sum(self.idf(t) for t in distinct)
         if total <= 0:
             return 0.0
         return sum(self.idf(t) for t in distinct if t in text_terms) / total
+
+
+def indexed_terms(text: str) -> str:
+    """What the lexical index stores for a chunk: its terms, space-separated."""
+    return " ".join(terms(text))
+
+
+def match_expression(query_terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of the terms (each quoted, so none is an operator)."""
+    distinct = dict.fromkeys(t.replace('"', '""') for t in query_terms)
+    return " OR ".join(f'"{t}"' for t in distinct)
+
+
+def term_stats(catalog: Catalog, query_terms: Iterable[str]) -> TermStats:
+    """Document frequencies of the distinct `query_terms`."""
+    df: dict[str, int] = {}
+    for term in dict.fromkeys(query_terms):
+        row = catalog.query("SELECT doc FROM term_docs WHERE term = ?", (term,))
+        df[term] = int(row[0][0]) if row else 0
+    return TermStats(size=catalog.chunk_count(), df=df)
+
+
+def search(
+    catalog: Catalog, query_terms: Sequence[str], n: int, filters: Filters | None = None
+) -> list[tuple[str, float]]:
+    """(chunk_id, BM25 score) of the `n` best chunks for the terms, best first."""
+    if not query_terms or n <= 0:
+        return []
+    condition, params = (filters or Filters()).sql()
+    rows = catalog.query(
+        "SELECT c.chunk_id, -bm25(chunk_terms) AS score FROM chunk_terms "
+        "JOIN chunks AS c ON c.id = chunk_terms.rowid "
+        "JOIN documents AS d ON d.source_id = c.source_id "
+        f"WHERE chunk_terms MATCH ? AND {condition} "
+        "ORDER BY bm25(chunk_terms), c.chunk_id LIMIT ?",
+        [match_expression(query_terms), *params, n],
+    )
+    return [(str(cid), float(score)) for cid, score in rows]

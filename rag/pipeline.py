@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from rag.chain import AnswerChain
 from rag.chat.condense import Condenser, LLMCondenser, RuleCondenser
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings, make_embedder
+from rag.embeddings import CachedEmbeddings, OpenAIEmbedder
+from rag.errors import ConfigError
 from rag.generation.base import Generator
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
@@ -35,6 +36,32 @@ def make_condenser(settings: Settings) -> Condenser:
     return RuleCondenser() if model is None else LLMCondenser(model)
 
 
+def make_embedder(
+    spec: str, *, batch_size: int = 32, base_url: str | None = None, api_key: str | None = None
+) -> CachedEmbeddings:
+    provider, _, model = spec.partition("/")
+    match provider:
+        case "local":
+            from rag.minilm import OnnxMiniLM
+
+            _require_minilm(model)
+            return OnnxMiniLM(batch_size=batch_size)
+        case "local-torch":
+            from rag.minilm import TorchMiniLM
+
+            _require_minilm(model)
+            return TorchMiniLM(batch_size=batch_size)
+        case "openai":
+            return OpenAIEmbedder(model, base_url, api_key)
+        case _:
+            raise ConfigError(f"unknown embedding provider {provider!r} in {spec!r}")
+
+
+def _require_minilm(model: str) -> None:
+    if model.lower() != "all-minilm-l6-v2":
+        raise ConfigError(f"the local embedder ships only all-MiniLM-L6-v2, not {model!r}")
+
+
 def embedder_for(settings: Settings) -> CachedEmbeddings:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return make_embedder(
@@ -54,9 +81,12 @@ class Pipeline:
 
 
 @contextmanager
-def open_pipeline(settings: Settings, generator: Generator | None = None) -> Iterator[Pipeline]:
-    """Everything needed to ingest and answer, opened once for the `with` block."""
-    with open_store(settings, embedder_for(settings)) as store:
+def open_pipeline(
+    settings: Settings, generator: Generator | None = None, reset: bool = False
+) -> Iterator[Pipeline]:
+    """Everything needed to ingest and answer, opened once for the `with` block
+    (`reset`: the index emptied first, as `rag ingest --reset` does)."""
+    with open_store(settings, embedder_for(settings), reset=reset) as store:
         retriever = Retriever(store, settings)
         chain = AnswerChain(retriever, generator or make_generator(settings), settings)
         yield Pipeline(settings=settings, store=store, retriever=retriever, chain=chain)

@@ -1,5 +1,11 @@
 """Retrieval: dense (Chroma) + lexical (BM25) candidates, score fusion, source diversity.
 
+    retrieval = Retriever(store, settings).retrieve("Was the deal signed?", filters=...)
+
+Each question costs one embedding, one Chroma query, one FTS5 query and one catalog read
+of the candidate chunks (with their sentence vectors): nothing is loaded per process,
+so a document written by any process is found by the next question.
+
 Fusion is relative-score fusion, not reciprocal rank: each side's scores are scaled to
 [0, 1] and mixed with `lexical_weight`. A BM25 hit that is far ahead keeps its lead
 (rank fusion would flatten it), which keeps BM25's precision at rank 1.
@@ -7,17 +13,16 @@ Fusion is relative-score fusion, not reciprocal rank: each side's scores are sca
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.config import Settings
 from rag.errors import UnknownSourceError
-from rag.lexical import LexicalIndex
+from rag.filters import Filters
+from rag.lexical import TermStats
 from rag.store import ChunkStore, SourceInfo, StoredChunk
+from rag.text import terms
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Retrieval:
     question: str
     passages: list[Passage]
     query_vector: list[float]
-    index: LexicalIndex
+    stats: TermStats  # IDF of the question's terms, for scoring sentences
 
 
 def fuse(
@@ -82,131 +87,64 @@ def diversify(passages: Sequence[Passage], k: int, max_per_source: int) -> list[
 
 
 class Retriever:
-    """Hybrid retriever over a `ChunkStore`; rebuilds its BM25 index when the store changes."""
+    """Hybrid retriever over a `ChunkStore`: every call reads the indexes as they are now."""
 
     def __init__(self, store: ChunkStore, settings: Settings) -> None:
         self._store = store
         self._settings = settings
-        self._lock = threading.Lock()
-        self._version = -1
-        self._chunks: list[StoredChunk] = []
-        self._index = LexicalIndex([])
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
-        self._sources: dict[str, SourceInfo] = {}
 
     @property
     def store(self) -> ChunkStore:
         return self._store
 
-    def snapshot(self) -> tuple[list[StoredChunk], LexicalIndex]:
-        """The chunk list and its BM25 index for the store's current version."""
-        with self._lock:
-            self._refresh()
-            return self._chunks, self._index
+    def check(self, filters: Filters | None) -> Filters:
+        """`filters` (or none) with its source ids checked: UnknownSourceError names any
+        that is not indexed."""
+        filters = filters or Filters()
+        if filters.sources:
+            known = {s.source_id for s in self._store.sources(filters.sources)}
+            unknown = sorted(set(filters.sources) - known)
+            if unknown:
+                raise UnknownSourceError(f"unknown source id(s): {', '.join(unknown)}")
+        return filters
 
-    def _refresh(self) -> None:
-        if self._version != self._store.version:
-            version = self._store.version
-            chunks, matrix = self._store.all_chunks()
-            self._chunks, self._matrix = chunks, matrix
-            self._sentence_vectors = self._store.sentence_vectors()
-            self._sources = {s.source_id: s for s in self._store.sources()}
-            self._index = LexicalIndex([c.text for c in chunks])
-            self._version = version
+    def embed_sentences(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of sentences on their own (cached: the same sentences recur)."""
+        return self._store.embedder.embed_documents(texts)
 
-    def sources(self) -> dict[str, SourceInfo]:
-        """{source_id: metadata and chunk count} for the store's current version."""
-        with self._lock:
-            self._refresh()
-            return self._sources
+    def sources(self, source_ids: Sequence[str]) -> dict[str, SourceInfo]:
+        """{source_id: metadata and chunk count} of these sources."""
+        return {s.source_id: s for s in self._store.sources(source_ids)}
 
-    def sentence_vectors(self, items: Sequence[tuple[tuple[str, int], str]]) -> np.ndarray:
-        """Vectors of sentences given as ((source_id, start), text): stored ones from the
-        index, any others (an index built before sentence vectors existed) embedded now."""
-        with self._lock:
-            self._refresh()
-            known = self._sentence_vectors
-        missing = [text for key, text in items if key not in known]
-        fresh = iter(self._store.embedder.embed_documents(missing) if missing else [])
-        rows = [known[key] if key in known else np.asarray(next(fresh)) for key, _ in items]
-        return np.asarray(rows, dtype=np.float32).reshape(len(items), -1)
-
-    def score_all(
-        self, query: str, sources: Sequence[str] | None = None
-    ) -> tuple[list[Passage], list[float], LexicalIndex]:
-        """Fused score of every chunk (of `sources`) for `query`, in one pass.
-
-        One query embedding, one BM25 pass and one matrix product, however many sources
-        there are: per-source selection (compare mode) then costs no further searches.
-        Returns the passages best first, the query vector and the BM25 index.
-        """
-        wanted = set(self.check_sources(sources) or [])
-        with self._lock:
-            self._refresh()
-            chunks, index, matrix = self._chunks, self._index, self._matrix
+    def candidates(
+        self, query: str, n: int, filters: Filters | None = None
+    ) -> tuple[list[Passage], list[float], TermStats]:
+        """The fused `n` best dense and `n` best lexical chunks for `query`, best first,
+        with their sentence vectors; plus the query vector and the query terms' IDF."""
         vector = self._store.embedder.embed_query(query)
-        keep = [i for i, c in enumerate(chunks) if not wanted or c.source_id in wanted]
-        if not keep:
-            return [], vector, index
-        dense_all = matrix[keep] @ np.asarray(vector, dtype=np.float32)
-        lex_all = index.scores(query)[keep]
-        ids = [chunks[i].chunk_id for i in keep]
-        dense = dict(zip(ids, map(float, dense_all), strict=True))
-        lexical = {cid: float(s) for cid, s in zip(ids, lex_all, strict=True) if s > 0}
+        query_terms = terms(query)
+        dense = dict(self._store.dense(vector, n, filters))
+        lexical = dict(self._store.lexical(query_terms, n, filters))
+        fused = fuse(dense, lexical, self._settings.lexical_weight)
+        found = self._store.chunks([cid for cid, _ in fused], vectors=True)
         lex_top = max(lexical.values(), default=0.0)
-        by_id = {chunks[i].chunk_id: chunks[i] for i in keep}
         passages = [
             Passage(
-                chunk=by_id[cid],
-                score=score,
-                dense=dense[cid],
-                lexical=(lexical.get(cid, 0.0) / lex_top) if lex_top else 0.0,
-            )
-            for cid, score in fuse(dense, lexical, self._settings.lexical_weight)
-        ]
-        return passages, vector, index
-
-    def check_sources(self, source_ids: Sequence[str] | None) -> list[str] | None:
-        if not source_ids:
-            return None
-        chunks, _ = self.snapshot()
-        known = {c.source_id for c in chunks}
-        unknown = sorted(set(source_ids) - known)
-        if unknown:
-            raise UnknownSourceError(f"unknown source id(s): {', '.join(unknown)}")
-        return list(dict.fromkeys(source_ids))
-
-    def retrieve(
-        self, question: str, k: int | None = None, sources: Sequence[str] | None = None
-    ) -> Retrieval:
-        k = k or self._settings.top_k
-        wanted = self.check_sources(sources)
-        chunks, index = self.snapshot()
-        vector = self._store.embedder.embed_query(question)
-        n = self._settings.candidates
-        dense = dict(self._store.dense_search(vector, n, wanted))
-
-        lex_all = index.scores(question)
-        allowed = np.ones(len(chunks), dtype=bool)
-        if wanted:
-            keep = set(wanted)
-            allowed = np.array([c.source_id in keep for c in chunks], dtype=bool)
-        lex_all = np.where(allowed, lex_all, 0.0)
-        order = np.argsort(-lex_all, kind="stable")[:n]
-        lexical = {chunks[i].chunk_id: float(lex_all[i]) for i in order if lex_all[i] > 0}
-
-        by_id = {c.chunk_id: c for c in chunks}
-        lex_top = max(lexical.values(), default=0.0)
-        ranked = [
-            Passage(
-                chunk=by_id[cid],
+                chunk=found[cid],
                 score=score,
                 dense=dense.get(cid, 0.0),
                 lexical=(lexical.get(cid, 0.0) / lex_top) if lex_top else 0.0,
             )
-            for cid, score in fuse(dense, lexical, self._settings.lexical_weight)
-            if cid in by_id
+            for cid, score in fused
+            if cid in found  # a vector whose document is mid-write or gone is skipped
         ]
-        passages = diversify(ranked, k, self._settings.max_per_source)
-        return Retrieval(question=question, passages=passages, query_vector=vector, index=index)
+        return passages, vector, self._store.term_stats(query_terms)
+
+    def retrieve(
+        self, question: str, k: int | None = None, filters: Filters | None = None
+    ) -> Retrieval:
+        """The `k` best passages for `question` (at most `max_per_source` per source)."""
+        filters = self.check(filters)
+        passages, vector, stats = self.candidates(question, self._settings.candidates, filters)
+        chosen = diversify(passages, k or self._settings.top_k, self._settings.max_per_source)
+        return Retrieval(question=question, passages=chosen, query_vector=vector, stats=stats)

@@ -1,311 +1,306 @@
-"""Store: the Chroma collection of chunks (the only module that touches Chroma).
+"""Store: the index as one thing, the catalog (SQLite: documents, chunks, sentence vectors,
+lexical index) and the vectors (Chroma), written atomically per document, read in place.
 
-Embedded `PersistentClient` under `RAG_DATA_DIR/chroma` by default; `RAG_CHROMA_URL`
-switches to a Chroma server (`chroma run`) through `HttpClient`. The collection's
-metadata records the embedder that built it, and opening it with another is an error.
+    with open_store(settings, embedder) as store:
+        store.write([Prepared(doc, chunks, chunk_vectors, sentence_vectors)])
+        store.dense(query_vector, 40, filters)       # [(chunk_id, cosine)]
+        store.lexical(query_terms, 40, filters)      # [(chunk_id, bm25)]
+        store.chunks(ids, vectors=True)              # {chunk_id: StoredChunk}
+
+A write records the vector ids it may add or leave stale (`pending`), writes Chroma, then
+commits the documents in one catalog transaction, then deletes stale vectors and clears
+the record. Readers see a document only once its catalog rows commit; a vector Chroma
+has but the catalog lacks is ignored, and the next writer deletes it (`recover`).
+Nothing here keeps a copy of the corpus: every read goes to the indexes.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
 
-from rag.chunking import Chunk
+from rag import lexical
+from rag.catalog import Catalog, sqlite_errors
 from rag.config import Settings
-from rag.documents import Document
 from rag.embeddings import CachedEmbeddings
-from rag.errors import EmbedderMismatchError, StoreError, UnknownSourceError
-from rag.text import Span
+from rag.errors import UnknownSourceError
+from rag.filters import Filters
+from rag.lexical import TermStats
+from rag.records import (
+    Prepared,
+    SourceInfo,
+    StoredChunk,
+    chunk_rows,
+    document_row,
+    stored_chunk,
+    vector_meta,
+)
+from rag.vectors import VectorIndex, open_vectors
 
-ProgressFn = Callable[[int], None]
-_ADD_BATCH = 64
+__all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "open_store"]
 
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as read back from the store, with its document's metadata."""
-
-    chunk_id: str
-    source_id: str
-    index: int
-    text: str
-    start: int
-    end: int
-    sentences: tuple[Span, ...]
-    title: str | None
-    outlet: str | None
-    published: str | None
-
-    def sentence_text(self, span: Span) -> str:
-        return self.text[span.start - self.start : span.end - self.start]
+CATALOG_FILE = "catalog.sqlite3"
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    source_id: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    notes: str | None
-    chunks: int
-    content_hash: str
-
-
-def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "source_id": doc.source_id,
-        "chunk_index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "tokens": chunk.tokens,
-        "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
-        "content_hash": doc.content_hash,
-    }
-    meta.update(doc.metadata())
-    return meta
-
-
-def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
-    return StoredChunk(
-        chunk_id=chunk_id,
-        source_id=str(meta["source_id"]),
-        index=int(meta["chunk_index"]),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        sentences=tuple(Span(s, e) for s, e in json.loads(str(meta["sentences"]))),
-        title=meta.get("title"),
-        outlet=meta.get("outlet"),
-        published=meta.get("published"),
-    )
-
-
-def make_client(settings: Settings) -> ClientAPI:
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(
-                f"RAG_CHROMA_URL must be http(s)://host:port, not {settings.chroma_url!r}"
-            )
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
-            raise StoreError(f"cannot reach Chroma at {settings.chroma_url}: {exc}") from exc
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+_SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash"
+_CHUNK_COLUMNS = (
+    "c.chunk_id, c.source_id, c.idx, c.start, c.end, c.sentences, "
+    "substr(d.text, c.start + 1, c.end - c.start), d.title, d.outlet, d.published"
+)
 
 
 class ChunkStore:
-    """Chunks of every ingested document, searchable by vector, listable by source."""
+    """Documents and chunks, searchable densely and lexically, listable by source."""
 
-    def __init__(self, client: ClientAPI, settings: Settings, embedder: CachedEmbeddings):
-        self._client = client
-        self._settings = settings
+    def __init__(self, catalog: Catalog, vectors: VectorIndex, embedder: CachedEmbeddings):
+        self._catalog = catalog
+        self._vectors = vectors
         self._embedder = embedder
-        self._write_lock = threading.Lock()
-        self.version = 0  # bumped on every write, so readers know to rebuild their indexes
-        self._chunks = self._open()
-        self._sentences = self._open_sentences()
-
-    def _open(self) -> Collection:
-        name = self._settings.collection
-        existing = {c.name for c in self._client.list_collections()}
-        if name in existing:
-            meta = self._client.get_collection(name).metadata or {}
-            built_with = meta.get("embedder")
-            if built_with and built_with != self._embedder.identity:
-                raise EmbedderMismatchError(
-                    f"collection {name!r} was built with embedder {built_with!r}, but the "
-                    f"configured one is {self._embedder.identity!r}. Query it with the same "
-                    "embedder, or rebuild it with `rag ingest --reset`."
-                )
-        return self._client.get_or_create_collection(
-            name,
-            metadata={"embedder": self._embedder.identity},
-            configuration={"hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}},
-            embedding_function=None,  # we embed: Chroma's default would download a model
-        )
-
-    def _open_sentences(self) -> Collection:
-        """Sentence vectors, embedded at ingest so answering never embeds article text."""
-        return self._client.get_or_create_collection(
-            f"{self._settings.collection}__sentences",
-            metadata={"embedder": self._embedder.identity},
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
 
     @property
     def embedder(self) -> CachedEmbeddings:
         return self._embedder
 
-    def sentence_vectors(self) -> dict[tuple[str, int], np.ndarray]:
-        """{(source_id, start offset): unit vector} for every indexed sentence."""
-        got = self._sentences.get(include=["metadatas", "embeddings"])
-        vectors = got["embeddings"] if got["embeddings"] is not None else []
-        return {
-            (str(meta["source_id"]), int(str(meta["start"]))): np.asarray(vector, dtype=np.float32)
-            for meta, vector in zip(got["metadatas"] or [], vectors, strict=True)
-            if meta
-        }
-
-    def _write_sentences(self, doc: Document, chunks: Sequence[Chunk]) -> None:
-        spans = sorted({s for c in chunks for s in c.sentences}, key=lambda s: s.start)
-        ids = [f"{doc.source_id}@{s.start}-{s.end}" for s in spans]
-        texts = [doc.text[s.start : s.end] for s in spans]
-        for i in range(0, len(spans), _ADD_BATCH * 4):
-            self._sentences.upsert(
-                ids=ids[i : i + _ADD_BATCH * 4],
-                embeddings=np.asarray(
-                    self._embedder.embed_documents(texts[i : i + _ADD_BATCH * 4]), dtype=np.float32
-                ),
-                metadatas=[
-                    {"source_id": doc.source_id, "start": s.start, "end": s.end}
-                    for s in spans[i : i + _ADD_BATCH * 4]
-                ],
-            )
-        old = self._sentences.get(where={"source_id": doc.source_id}, include=[])["ids"]
-        stale = sorted(set(old) - set(ids))
-        if stale:
-            self._sentences.delete(ids=stale)
-
-    # --- reads -------------------------------------------------------------------
+    # --- reads ---------------------------------------------------------------------
+    @sqlite_errors
     def count(self) -> int:
-        return int(self._chunks.count())
+        """Chunks in the index."""
+        return self._catalog.chunk_count()
 
-    def _metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        got = self._chunks.get(where=where, include=["metadatas"])
-        return [dict(m or {}) for m in got["metadatas"] or []]
+    def vector_count(self) -> int:
+        """Records in Chroma (a readiness probe of the vector store)."""
+        return self._vectors.count()
+
+    @property
+    def vectors_at(self) -> str:
+        """Where the vectors live: "embedded" or the Chroma server's URL."""
+        return self._vectors.where
+
+    @sqlite_errors
+    def content_hashes(self, source_ids: Sequence[str]) -> dict[str, str]:
+        return self._catalog.content_hashes(source_ids)
 
     def source_hash(self, source_id: str) -> str | None:
-        got = self._chunks.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
-        metas = got["metadatas"] or []
-        return str(metas[0]["content_hash"]) if metas else None
+        return self.content_hashes([source_id]).get(source_id)
 
-    def sources(self) -> list[SourceInfo]:
-        by_source: dict[str, SourceInfo] = {}
-        for meta in self._metadatas():
-            sid = str(meta["source_id"])
-            info = by_source.get(sid)
-            by_source[sid] = SourceInfo(
-                source_id=sid,
-                title=meta.get("title"),
-                outlet=meta.get("outlet"),
-                published=meta.get("published"),
-                notes=meta.get("notes"),
-                chunks=(info.chunks if info else 0) + 1,
-                content_hash=str(meta["content_hash"]),
-            )
-        return sorted(by_source.values(), key=lambda s: s.source_id)
+    @sqlite_errors
+    def sources(self, source_ids: Sequence[str] | None = None) -> list[SourceInfo]:
+        """Indexed sources (all, or those of `source_ids` that exist), by id."""
+        if source_ids is None:
+            rows = self._catalog.query(f"SELECT {_SOURCE_COLUMNS} FROM documents ORDER BY 1")
+        else:
+            rows = []
+            for part in _parts(list(dict.fromkeys(source_ids))):
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT {_SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
+                rows += self._catalog.query(sql, part)
+            rows.sort()
+        return [SourceInfo(*row) for row in rows]
 
-    def all_chunks(self) -> tuple[list[StoredChunk], np.ndarray]:
-        """Every chunk (by source, then position) and its embedding row, in the same order."""
-        got = self._chunks.get(include=["documents", "metadatas", "embeddings"])
-        vectors = got["embeddings"] if got["embeddings"] is not None else []
-        rows = sorted(
-            (
-                (_stored(cid, text or "", dict(meta or {})), vector)
-                for cid, text, meta, vector in zip(
-                    got["ids"], got["documents"] or [], got["metadatas"] or [], vectors, strict=True
-                )
-            ),
-            key=lambda row: (row[0].source_id, row[0].index),
-        )
-        matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
-        return [c for c, _ in rows], matrix
+    @sqlite_errors
+    def source_count(self) -> int:
+        return int(self._catalog.query("SELECT count(*) FROM documents")[0][0])
 
-    def dense_search(
-        self, vector: Sequence[float], k: int, source_ids: Sequence[str] | None = None
+    def source(self, source_id: str) -> SourceInfo:
+        found = self.sources([source_id])
+        if not found:
+            raise UnknownSourceError(f"no source {source_id!r} in the index")
+        return found[0]
+
+    @sqlite_errors
+    def document_text(self, source_id: str) -> str:
+        """The cleaned text that every citation's offsets refer to."""
+        rows = self._catalog.query("SELECT text FROM documents WHERE source_id = ?", [source_id])
+        if not rows:
+            raise UnknownSourceError(f"no source {source_id!r} in the index")
+        return str(rows[0][0])
+
+    def dense(
+        self, vector: Sequence[float], k: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
-        """(chunk_id, cosine similarity) of the `k` nearest chunks, optionally per source."""
-        if k <= 0:  # Chroma itself copes with an empty collection or k > count
-            return []
-        where: dict[str, Any] | None = None
-        if source_ids:
-            ids = list(source_ids)
-            where = {"source_id": ids[0]} if len(ids) == 1 else {"source_id": {"$in": ids}}
-        got = self._chunks.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=k,
-            where=where,
-            include=["distances"],
+        """(chunk_id, cosine) of the `k` nearest chunks that pass `filters`."""
+        return self._vectors.search(vector, k, (filters or Filters()).chroma_where())
+
+    @sqlite_errors
+    def lexical(
+        self, query_terms: Sequence[str], k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, BM25) of the `k` best lexical matches that pass `filters`."""
+        return lexical.search(self._catalog, query_terms, k, filters)
+
+    @sqlite_errors
+    def term_stats(self, query_terms: Sequence[str]) -> TermStats:
+        return lexical.term_stats(self._catalog, query_terms)
+
+    @sqlite_errors
+    def chunks(self, chunk_ids: Sequence[str], vectors: bool = False) -> dict[str, StoredChunk]:
+        """The chunks of `chunk_ids` that are in the catalog (others are left out)."""
+        columns = _CHUNK_COLUMNS + (", c.vectors" if vectors else "")
+        out: dict[str, StoredChunk] = {}
+        for part in _parts(list(dict.fromkeys(chunk_ids))):
+            marks = ",".join("?" * len(part))
+            rows = self._catalog.query(
+                f"SELECT {columns} FROM chunks AS c JOIN documents AS d "
+                f"ON d.source_id = c.source_id WHERE c.chunk_id IN ({marks})",
+                part,
+            )
+            for row in rows:
+                chunk = stored_chunk(row)
+                out[chunk.chunk_id] = chunk
+        return out
+
+    @sqlite_errors
+    def source_chunks(self, source_id: str, vectors: bool = False) -> list[StoredChunk]:
+        """Every chunk of one source, in order."""
+        ids = self._catalog.query(
+            "SELECT chunk_id FROM chunks WHERE source_id = ? ORDER BY idx", [source_id]
         )
-        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
-        return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        found = self.chunks([r[0] for r in ids], vectors=vectors)
+        return [found[r[0]] for r in ids if r[0] in found]
 
-    # --- writes ------------------------------------------------------------------
-    def upsert_document(
-        self, doc: Document, chunks: Sequence[Chunk], progress: ProgressFn | None = None
-    ) -> bool:
-        """Index `doc`; False when the same content is already there (nothing written).
+    # --- writes --------------------------------------------------------------------
+    @sqlite_errors
+    def write(self, prepared: Sequence[Prepared]) -> None:
+        """Index these documents (replacing earlier versions): each all there or all absent."""
+        if not prepared:
+            return
+        ids = [c.chunk_id for p in prepared for c in p.chunks]
+        vectors = np.concatenate([p.chunk_vectors for p in prepared]).astype(np.float32)
+        metas = [vector_meta(p.doc) for p in prepared for _ in p.chunks]
+        with self._catalog.write_lock():
+            self._recover()
+            with self._catalog.writing() as tx:
+                old = {p.doc.source_id: tx.chunk_ids(p.doc.source_id) for p in prepared}
+                for p in prepared:
+                    sid = p.doc.source_id
+                    tx.set_pending(sid, old[sid] + [c.chunk_id for c in p.chunks])
+            self._vectors.add(ids, vectors, metas)
+            with self._catalog.writing() as tx:
+                for p in prepared:
+                    tx.put_document(document_row(p.doc), chunk_rows(p))
+            stale = sorted({i for sid in old for i in old[sid]} - set(ids))
+            self._vectors.delete(stale)
+            with self._catalog.writing() as tx:
+                tx.clear_pending(list(old))
 
-        New chunks are added before the old ones are deleted, so a failure half-way
-        leaves the previous version searchable rather than nothing.
-        """
-        with self._write_lock:
-            if self.source_hash(doc.source_id) == doc.content_hash:
-                return False
-            old = self._chunks.get(where={"source_id": doc.source_id}, include=[])["ids"]
-            self._write_sentences(doc, chunks)  # first: a chunk hash present means all is there
-            for i in range(0, len(chunks), _ADD_BATCH):
-                batch = chunks[i : i + _ADD_BATCH]
-                texts = [c.text for c in batch]
-                self._chunks.upsert(
-                    ids=[c.chunk_id for c in batch],
-                    embeddings=np.asarray(self._embedder.embed_documents(texts), dtype=np.float32),
-                    documents=texts,
-                    metadatas=[_chunk_metadata(doc, c) for c in batch],
-                )
-                if progress:
-                    progress(len(batch))
-            stale = sorted(set(old) - {c.chunk_id for c in chunks})
-            if stale:
-                self._chunks.delete(ids=stale)
-            self.version += 1
-            return True
-
+    @sqlite_errors
     def delete_source(self, source_id: str) -> int:
-        with self._write_lock:
-            ids = self._chunks.get(where={"source_id": source_id}, include=[])["ids"]
-            if not ids:
-                raise UnknownSourceError(f"no source {source_id!r} in the index")
-            self._chunks.delete(ids=list(ids))
-            self._sentences.delete(where={"source_id": source_id})
-            self.version += 1
-            return len(ids)
+        """Remove a document; how many chunks it had (UnknownSourceError if none)."""
+        with self._catalog.write_lock():
+            self._recover()
+            with self._catalog.writing() as tx:
+                ids = tx.chunk_ids(source_id)
+                if not self._catalog.content_hashes([source_id]):
+                    raise UnknownSourceError(f"no source {source_id!r} in the index")
+                tx.set_pending(source_id, ids)
+                tx.remove_document(source_id)
+            self._vectors.delete(ids)
+            with self._catalog.writing() as tx:
+                tx.clear_pending([source_id])
+        return len(ids)
 
+    @sqlite_errors
     def reset(self) -> None:
-        with self._write_lock:
-            self._client.delete_collection(self._chunks.name)
-            self._client.delete_collection(self._sentences.name)
-            self._chunks = self._open()
-            self._sentences = self._open_sentences()
-            self.version += 1
+        """Empty the index: every document, chunk and vector."""
+        with self._catalog.write_lock():
+            self._vectors.drop()
+            with self._catalog.writing() as tx:
+                tx.remove_all()
+
+    @sqlite_errors
+    def verify(self) -> list[str]:
+        """What is inconsistent in the index (nothing, normally): every document's chunks,
+        sentence vectors, lexical entries and Chroma vectors must all be there. Reads the
+        whole index: a check to run after a crash, not on a hot path."""
+        db, problems = self._catalog, []
+        for sid, expected, found in db.query(
+            "SELECT d.source_id, d.chunks, count(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.source_id = d.source_id GROUP BY d.source_id"
+        ):
+            if expected != found:
+                problems.append(f"{sid}: {found} chunks stored, {expected} expected")
+        for (cid,) in db.query(
+            "SELECT chunk_id FROM chunks WHERE id NOT IN (SELECT rowid FROM chunk_terms)"
+        ):
+            problems.append(f"{cid}: no lexical entry")
+        (stray,) = db.query(
+            "SELECT count(*) FROM chunk_terms WHERE rowid NOT IN (SELECT id FROM chunks)"
+        )[0]
+        if stray:
+            problems.append(f"{stray} lexical entries belong to no chunk")
+        dim = self._embedder.dimensions  # float16: two bytes a number
+        for cid, sentences, size in db.query(
+            "SELECT chunk_id, sentences, length(vectors) FROM chunks"
+        ):
+            if dim and size != len(json.loads(sentences)) * dim * 2:
+                problems.append(f"{cid}: sentence vectors do not match its sentences")
+        ids = [r[0] for r in db.query("SELECT chunk_id FROM chunks")]
+        missing = sorted(set(ids) - self._vectors.present(ids))
+        problems += [f"{cid}: no vector in Chroma" for cid in missing]
+        extra = self._vectors.count() - (len(ids) - len(missing))
+        if extra:
+            problems.append(f"{extra} vectors in Chroma belong to no chunk")
+        if db.pending():
+            problems.append(f"{len(db.pending())} writes not finished (run any write to recover)")
+        return problems
+
+    @sqlite_errors
+    def recover(self) -> int:
+        """Delete the vectors a killed writer left behind; how many there were."""
+        with self._catalog.write_lock():
+            return self._recover()
+
+    def _recover(self) -> int:
+        pending = self._catalog.pending()
+        if not pending:
+            return 0
+        listed = sorted({i for _, ids in pending for i in ids})
+        orphans = sorted(set(listed) - self._catalog.known_chunk_ids(listed))
+        self._vectors.delete(orphans)
+        with self._catalog.writing() as tx:
+            tx.clear_pending([sid for sid, _ in pending])
+        return len(orphans)
+
+
+def _parts(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 @contextmanager
-def open_store(settings: Settings, embedder: CachedEmbeddings) -> Iterator[ChunkStore]:
-    """Open the configured store for the lifetime of the `with` block."""
-    client = make_client(settings)
+def open_store(
+    settings: Settings, embedder: CachedEmbeddings, reset: bool = False
+) -> Iterator[ChunkStore]:
+    """The data dir's index for the `with` block; leftovers of a killed writer are removed.
+
+    `reset` empties it first (`rag ingest --reset`), even one that cannot be opened as it
+    is: built by an older version, or with another embedder, or paired with another catalog.
+    """
+    catalog = Catalog(settings.data_dir / CATALOG_FILE)
     try:
-        yield ChunkStore(client, settings, embedder)
+        if reset:
+            with catalog.writing() as tx:
+                tx.remove_all()
+        index_id = _index_id(catalog)
+        with open_vectors(settings, embedder.identity, index_id, fresh=reset) as vectors:
+            store = ChunkStore(catalog, vectors, embedder)
+            store.recover()
+            yield store
     finally:
-        # PersistentClient has no close(); dropping references releases the sqlite handles.
-        del client
+        catalog.close()
+
+
+@sqlite_errors
+def _index_id(catalog: Catalog) -> str:
+    """The id shared by the catalog and its Chroma collection (made on first open)."""
+    with catalog.writing() as tx:
+        found = tx.meta("index_id")
+        if found is None:
+            found = uuid.uuid4().hex
+            tx.set_meta("index_id", found)
+        return found

@@ -74,8 +74,8 @@ def _unit_tests_use_fakes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
             "server: use the fakes, or mark it `integration`"
         )
 
-    monkeypatch.setattr("rag.embeddings.OnnxMiniLM.__init__", refuse)
-    monkeypatch.setattr("rag.embeddings.TorchMiniLM.__init__", refuse)
+    monkeypatch.setattr("rag.minilm.OnnxMiniLM.__init__", refuse)
+    monkeypatch.setattr("rag.minilm.TorchMiniLM.__init__", refuse)
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
     monkeypatch.setattr("uvicorn.Server.run", refuse)
 

@@ -2,20 +2,27 @@
 
     with llama_server(smollm2_gguf(), tmp_path) as server:
         make_chat_model(settings, base_url=server.url)  # http://127.0.0.1:<port>/v1
+    with ChromaServer(tmp_path / "chroma") as chroma: ...     # `chroma run`, chroma.url
+    with rag_serve(data_dir, tmp_path, workers=2) as base: ... # `rag serve`, ready
 
-The server is `rag.llm.server.ManagedServer`: the same child process `RAG_GENERATOR=local`
-starts (`python -m rag.llm.server`), ready once GET /health answers 200.
+The llama.cpp server is `rag.llm.server.ManagedServer`: the same child process
+`RAG_GENERATOR=local` starts (`python -m rag.llm.server`), ready once GET /health answers.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
+from eval.bench.common import wait_ready
 from rag.llm.server import ManagedServer
-from tests.conftest import free_port
+from tests.conftest import SEEDS, free_port
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -48,3 +55,81 @@ def llama_server(
     )
     with server:
         yield server
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This environment without RAG_*/OPENAI_* settings, plus `settings` and offline flags."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", RAG_SEEDS_DIR=str(SEEDS))
+    env.update(settings)
+    return env
+
+
+class ChromaServer:
+    """`chroma run --path PATH` on a free port (a context manager; `stop()` ends it early)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.port = path, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ChromaServer:
+        chroma = Path(sys.executable).parent / "chroma"
+        cmd = [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1"]
+        self._proc = subprocess.Popen(
+            [*cmd, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+        try:
+            wait_ready(self.url, timeout=60, path="/api/v2/heartbeat")
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc, signal.SIGTERM)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def rag_serve(data_dir: Path, cwd: Path, workers: int = 1, **settings: str) -> Iterator[str]:
+    """`rag serve` in a subprocess over `data_dir` (plus RAG_* `settings`); yields its URL
+    once /readyz answers, and stops it (SIGINT) on exit."""
+    port = free_port()
+    env = clean_env(RAG_DATA_DIR=str(data_dir), **settings)
+    log = cwd / f"serve-{port}.log"  # a file, not a pipe: a full pipe would stall the server
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [*cmd, "--workers", str(workers)],
+            cwd=cwd,  # no stray .env: the settings come from the variables above
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_ready(base, timeout=90)
+        except RuntimeError as exc:
+            proc.kill()
+            raise AssertionError(f"rag serve did not start:\n{log.read_text()[-3000:]}") from exc
+        yield base
+    finally:
+        _stop(proc)

@@ -17,11 +17,11 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ApiKey])
 @router.post("/ask", response_model=Answer, responses=SSE_RESPONSE)
 async def ask(body: AskRequest, services: ServicesDep) -> Answer | StreamingResponse:
     """Answer a question from the indexed articles, with validated citations."""
-    sources = services.check_sources(body.sources)
+    filters = services.filters(body.sources)
     if body.stream:
-        events = services.chain.events(body.question, k=body.k, sources=sources, mode=body.mode)
+        events = services.chain.events(body.question, k=body.k, filters=filters, mode=body.mode)
         return event_stream(*await start(events))
     answer: Answer = await run_in_threadpool(
-        services.chain.ask, body.question, k=body.k, sources=sources, mode=body.mode
+        services.chain.ask, body.question, k=body.k, filters=filters, mode=body.mode
     )
     return answer

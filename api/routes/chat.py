@@ -28,7 +28,7 @@ ConversationPath = Annotated[str, Path(pattern=CONVERSATION_ID)]
 @router.post("/chat", response_model=ChatAnswer, responses=SSE_RESPONSE)
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | StreamingResponse:
     """Answer a message in a conversation; follow-ups are rewritten with its history."""
-    sources = services.check_sources(body.sources)
+    filters = services.filters(body.sources)
     cid = body.conversation_id or new_conversation_id()
     history = await run_in_threadpool(services.history, cid) if body.conversation_id else []
     standalone = await run_in_threadpool(services.standalone, body.message, history)
@@ -38,10 +38,10 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | Streami
             assert isinstance(answer, Answer)
             return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 
-        events = services.chain.events(standalone, k=body.k, sources=sources, mode=body.mode)
+        events = services.chain.events(standalone, k=body.k, filters=filters, mode=body.mode)
         return event_stream(*await start(events), finish=finish)
     answer = await run_in_threadpool(
-        services.chain.ask, standalone, k=body.k, sources=sources, mode=body.mode
+        services.chain.ask, standalone, k=body.k, filters=filters, mode=body.mode
     )
     return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +33,7 @@ async def readyz(request: Request) -> Ready | JSONResponse:
     store = services.pipeline.store
     try:
         chunks = await run_in_threadpool(store.count)
+        await run_in_threadpool(store.vector_count)  # Chroma answers too
     except Exception as exc:  # a probe reports every failure as "not ready", with its reason
         return JSONResponse({"detail": f"store unavailable: {exc}"}, status_code=503)
     try:
@@ -38,5 +41,9 @@ async def readyz(request: Request) -> Ready | JSONResponse:
     except Exception as exc:  # as above: any failure means "not ready", with its reason
         return JSONResponse({"detail": f"embedder unavailable: {exc}"}, status_code=503)
     return Ready(
-        chunks=chunks, embedder=store.embedder.identity, generator=services.chain.generator.name
+        chunks=chunks,
+        embedder=store.embedder.identity,
+        generator=services.chain.generator.name,
+        vectors=store.vectors_at,
+        worker=os.getpid(),
     )

@@ -5,7 +5,7 @@ Percentiles are `eval.metrics.percentile` (linear interpolation, q in 0..100) ev
 
 from __future__ import annotations
 
-import socket
+import random
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from eval.metrics import percentile
+from rag.sharing import free_port
 
 __all__ = [
     "current_rss_mb",
@@ -20,16 +21,10 @@ __all__ = [
     "p50_p95",
     "peak_rss_mb",
     "percentile",
+    "synthetic_articles",
     "timed_ms",
     "wait_ready",
 ]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def peak_rss_mb(pid: int, children: bool = True) -> float | None:
@@ -92,3 +87,34 @@ def p50_p95(values: Sequence[float]) -> str:
     if not values:
         return "—"
     return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}"
+
+
+CITIES = ("Lisbon", "Oslo", "Nairobi", "Quito", "Hanoi", "Tbilisi", "Accra", "Lima", "Riga")
+TOPICS = ("copper", "cobalt", "wheat", "tariffs", "pipelines", "elections", "drones", "ports")
+
+
+def synthetic_articles(seeds: Path, folder: Path, count: int, seed: int = 0) -> list[Path]:
+    """`count` made-up articles of 30-40 shuffled seed sentences, with places and topics
+    swapped in, so each is different; written as .txt files (ours to keep, unlike the
+    shared archive's articles)."""
+    from rag.documents import load_documents
+    from rag.text import sentences
+
+    rng = random.Random(seed)
+    pool = [d.text[s.start : s.end] for d in load_documents([seeds]) for s in sentences(d.text)]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        picked = rng.sample(pool, k=min(len(pool), rng.randint(30, 40)))
+        paragraphs = []
+        for j in range(0, len(picked), 4):
+            text = " ".join(picked[j : j + 4])
+            for old in ("Ukraine", "Russia", "Europe", "minerals"):
+                text = text.replace(old, rng.choice(CITIES + TOPICS))
+            paragraphs.append(text)
+        path = folder / f"synthetic_{seed}_{i:05d}.txt"
+        path.write_text(f"{rng.choice(CITIES)} Report On {rng.choice(TOPICS).title()} {i}\n")
+        with path.open("a") as f:
+            f.write("\n".join(paragraphs) + "\n")
+        paths.append(path)
+    return paths

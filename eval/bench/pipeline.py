@@ -71,7 +71,7 @@ def questions(limit: int) -> list[str]:
 
 
 def _measure(pipe: Pipeline, qs: list[str]) -> tuple[list[float], list[float]]:
-    pipe.chain.ask(qs[0])  # warm: load BM25 snapshot, embedder caches of the first query
+    pipe.chain.ask(qs[0])  # warm: the embedder's first run, the page cache
     retrieve = [timed_ms(lambda q=q: pipe.retriever.retrieve(q)) for q in qs]  # type: ignore[misc]
     pipe.store.embedder.clear_cache()
     end_to_end = [timed_ms(lambda q=q: pipe.chain.ask(q, mode="answer")) for q in qs]  # type: ignore[misc]
@@ -129,7 +129,7 @@ def run_benchmarks(settings: Settings, large_chunks: int, queries: int, console:
             cfg = settings.model_copy(update={"data_dir": root / f"cmp-{name}", "chroma_url": None})
             with open_pipeline(cfg) as pipe:
                 ingest_paths(pipe.store, paths, cfg)
-                pipe.chain.ask(topics[0], mode="compare")  # warm the snapshot
+                pipe.chain.ask(topics[0], mode="compare")  # warm the page cache
                 pipe.store.embedder.clear_cache()
                 ms = [
                     timed_ms(lambda t=t: pipe.chain.ask(t, mode="compare"))  # type: ignore[misc]

@@ -20,6 +20,7 @@ from rag.cli.llm import llm_app
 from rag.cli.output import (
     domain_errors,
     err,
+    ingest_bar,
     out,
     print_answer,
     progress_bar,
@@ -50,25 +51,24 @@ def ingest(
     ] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Drop the whole index first")] = False,
 ) -> None:
-    """Index articles (.txt, .md, .html). Unchanged files are skipped."""
+    """Index articles (.txt, .md, .html). Unchanged files are skipped; an interrupted run,
+    run again, finishes the rest."""
     from rag.documents import discover
-    from rag.ingest import ingest_paths
+    from rag.ingest import IngestProgress, ingest_paths
     from rag.pipeline import open_pipeline
 
     settings = get_settings()
     targets = paths or [settings.seeds_dir]
-    with domain_errors(), open_pipeline(settings) as pipe:
-        if reset:
-            pipe.store.reset()
+    with domain_errors(), open_pipeline(settings, reset=reset) as pipe:
         files = discover(targets)
-        with progress_bar(err) as bar:
-            task = bar.add_task("indexing", total=len(files))
-            report = ingest_paths(
-                pipe.store,
-                files,
-                settings,
-                on_file=lambda p: bar.update(task, advance=1, description=p.name),
-            )
+        with ingest_bar() as bar:
+            task = bar.add_task("indexing", total=len(files), rate="")
+
+            def show(p: IngestProgress) -> None:
+                rate = f"{p.chunks:,} chunks · {p.chunks_per_second:.1f}/s"
+                bar.update(task, completed=p.files_done, rate=rate)
+
+            report = ingest_paths(pipe.store, files, settings, on_progress=show)
     out.print(
         f"added {len(report.added)}, updated {len(report.updated)}, "
         f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
@@ -99,16 +99,18 @@ def ask(
     ] = False,
 ) -> None:
     """Answer a question with numbered citations."""
+    from rag.filters import Filters
     from rag.pipeline import open_pipeline
 
     settings = settings_with(generator=generator)
     mode: RequestMode = "compare" if compare else "auto"
+    filters = Filters.of(sources=source)
     with domain_errors(), open_pipeline(settings) as pipe:
         if pipe.store.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         if stream and not json_out:
             answer = None
-            for event in pipe.chain.events(question, k=k, sources=source, mode=mode):
+            for event in pipe.chain.events(question, k=k, filters=filters, mode=mode):
                 if event.event == "delta" and isinstance(event.data, str):
                     sys.stdout.write(event.data)
                     sys.stdout.flush()
@@ -121,7 +123,7 @@ def ask(
             assert answer is not None
             print_answer(answer, with_text=False)
             return
-        answer = pipe.chain.ask(question, k=k, sources=source, mode=mode)
+        answer = pipe.chain.ask(question, k=k, filters=filters, mode=mode)
     if json_out:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -148,6 +150,24 @@ def sources() -> None:
     out.print(table)
     if not rows:
         err.print("the index is empty: run `rag ingest`")
+
+
+@app.command()
+def check() -> None:
+    """Check the index: every document's chunks, sentence vectors, lexical entries and
+    Chroma vectors all there (after a crash, say). Exit 1 when something is not."""
+    from rag.pipeline import embedder_for
+    from rag.store import open_store
+
+    settings = get_settings()
+    with domain_errors(), open_store(settings, embedder_for(settings)) as store:
+        problems = store.verify()
+        chunks, sources = store.count(), store.source_count()
+    for problem in problems:
+        err.print(f"[red]problem:[/red] {escape(problem)}")
+    if problems:
+        raise typer.Exit(1)
+    out.print(f"ok: {sources} sources, {chunks} chunks, each whole")
 
 
 @app.command()

@@ -61,6 +61,19 @@ def progress_bar(console: Console = err) -> Progress:
     )
 
 
+def ingest_bar(console: Console = err) -> Progress:
+    """Ingest's bar: articles done of all, chunks written and their rate, time left."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles · {task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 @contextmanager
 def byte_progress(console: Console = err) -> Iterator[OnBytes]:
     """An `OnBytes` callback drawing a byte progress bar (model assembly and checks)."""

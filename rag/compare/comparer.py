@@ -10,7 +10,7 @@ LLM summary; the others are listed as not discussing the topic, with no words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer import Citation, Claim, SourceEntry
@@ -19,6 +19,7 @@ from rag.compare.detect import topic_label, topic_of
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import label, synthesis
 from rag.evidence import Sentence, select
+from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.retrieval import Retriever
 
@@ -61,12 +62,10 @@ class Comparer:
             return None  # an uncited sentence: use the source's own sentences instead
         return text.strip()
 
-    def run(
-        self, question: str, sources: Sequence[str] | None = None
-    ) -> Iterator[tuple[str, object]]:
+    def run(self, question: str, filters: Filters | None = None) -> Iterator[tuple[str, object]]:
         """Yields ("findings", passages), ("delta", text) pieces, then ("result", CompareResult)."""
         topic = topic_of(question)
-        findings = find_per_source(self._retriever, topic, sources)
+        findings = find_per_source(self._retriever, topic, filters)
         yield "findings", [p for f in findings for p in f.passages]
         evidence: list[Sentence] = []
         entries: list[SourceEntry] = []

@@ -1,5 +1,9 @@
-"""Per-source evidence: score every chunk for the topic once, keep each source's best,
-rank their sentences, and decide whether the source addresses the topic.
+"""Per-source evidence: find each source's best chunks for the topic, rank their sentences,
+and decide whether the source addresses the topic.
+
+One hybrid candidate search (the same dense and lexical indexes as answer mode) serves
+every source; a source it misses that must have an entry (one the request names, or any
+of a small corpus) gets a search of its own.
 
 A source *addresses* the topic when its best sentence both contains the topic's key terms
 and is close to it in meaning; a passing mention of a neighbouring topic scores too low on
@@ -8,10 +12,10 @@ one or the other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.evidence import Sentence, rank_sentences
+from rag.filters import Filters
 from rag.retrieval import Passage, Retrieval, Retriever
 from rag.text import terms
 
@@ -20,6 +24,8 @@ from rag.text import terms
 ADDRESS_W_COVERAGE = 0.1  # balanced accuracy 0.875 on 60 gold (question, source) pairs
 ADDRESS_THRESHOLD = 0.522
 CHUNKS_PER_SOURCE = 2
+CANDIDATES = 200  # per side: reaches every source of a corpus of a few dozen articles at once
+LISTED_SOURCES = 50  # a corpus this small lists every source, discussing the topic or not
 
 
 @dataclass(frozen=True)
@@ -36,26 +42,42 @@ class SourceFinding:
 
 
 def _own_coverage(retrieval: Retrieval, sentence: Sentence) -> float:
-    return retrieval.index.coverage(terms(retrieval.question), set(terms(sentence.text)))
+    return retrieval.stats.coverage(terms(retrieval.question), set(terms(sentence.text)))
+
+
+def _wanted(retriever: Retriever, filters: Filters) -> list[str]:
+    """Sources that get an entry whether or not the search finds them."""
+    if filters.sources:
+        return list(filters.sources)
+    if retriever.store.source_count() <= LISTED_SOURCES:
+        return [s.source_id for s in retriever.store.sources()]
+    return []
 
 
 def find_per_source(
-    retriever: Retriever, topic: str, sources: Sequence[str] | None = None
+    retriever: Retriever, topic: str, filters: Filters | None = None
 ) -> list[SourceFinding]:
     """Rank each source's sentences on the topic and decide whether it addresses it."""
-    passages, vector, index = retriever.score_all(topic, sources)
+    filters = filters or Filters()
+    passages, vector, stats = retriever.candidates(topic, CANDIDATES, filters)
     by_source: dict[str, list[Passage]] = {}
     for p in passages:  # best first, so each source keeps its best chunks
         kept = by_source.setdefault(p.chunk.source_id, [])
         if len(kept) < CHUNKS_PER_SOURCE:
             kept.append(p)
-    infos = retriever.sources()
+    for source_id in _wanted(retriever, filters):
+        if source_id not in by_source:
+            own, _, _ = retriever.candidates(
+                topic, CHUNKS_PER_SOURCE, filters.with_sources([source_id])
+            )
+            by_source[source_id] = own[:CHUNKS_PER_SOURCE]
+    infos = retriever.sources(list(by_source))
     findings: list[SourceFinding] = []
     for source_id in sorted(by_source):
         retrieval = Retrieval(
-            question=topic, passages=by_source[source_id], query_vector=vector, index=index
+            question=topic, passages=by_source[source_id], query_vector=vector, stats=stats
         )
-        ranked = rank_sentences(retrieval, retriever.sentence_vectors)
+        ranked = rank_sentences(retrieval, embed=retriever.embed_sentences)
         best = max(
             (
                 ADDRESS_W_COVERAGE * _own_coverage(retrieval, s)

@@ -3,13 +3,8 @@ index, driven by the official `openai` client and by raw SSE through httpx."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,52 +12,13 @@ import httpx
 import openai
 import pytest
 
-from tests.api.support import sse_events, streamed_text, wait_ready
-from tests.conftest import SEEDS, free_port
+from tests.api.support import sse_events, streamed_text
+from tests.servers import rag_serve
 
 pytestmark = pytest.mark.integration
 
 KEY = "integration-key"
 SIGNED = "Was the minerals deal signed?"
-
-
-@contextmanager
-def rag_serve(data_dir: Path, cwd: Path) -> Iterator[str]:
-    """`rag serve --port N` in a subprocess; yields the base URL, stops it on exit."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
-    env.update(
-        RAG_DATA_DIR=str(data_dir),
-        RAG_SEEDS_DIR=str(SEEDS),
-        RAG_API_KEYS=KEY,
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
-    log = cwd / f"serve-{port}.log"  # a file, not a pipe: a full pipe would stall the server
-    with log.open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=cwd,  # no stray .env: the settings come from the variables above
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_ready(base)
-        except AssertionError as exc:
-            proc.kill()
-            raise AssertionError(f"rag serve did not start:\n{log.read_text()[-3000:]}") from exc
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def copy_index(seeded_dir: Path, to: Path) -> Path:
@@ -73,7 +29,7 @@ def copy_index(seeded_dir: Path, to: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     where = tmp_path_factory.mktemp("serve")
-    with rag_serve(copy_index(seeded_dir, where / "data"), where) as base:
+    with rag_serve(copy_index(seeded_dir, where / "data"), where, RAG_API_KEYS=KEY) as base:
         yield base
 
 
@@ -143,7 +99,7 @@ def test_raw_sse_on_ask(server: str) -> None:
 def test_a_conversation_survives_a_restart(seeded_dir: Path, tmp_path: Path) -> None:
     data = copy_index(seeded_dir, tmp_path / "data")
     headers = {"Authorization": f"Bearer {KEY}"}
-    with rag_serve(data, tmp_path) as base:
+    with rag_serve(data, tmp_path, RAG_API_KEYS=KEY) as base:
         first = httpx.post(
             f"{base}/v1/chat",
             json={"message": "What did Zelenskyy say about the minerals deal?"},
@@ -151,7 +107,7 @@ def test_a_conversation_survives_a_restart(seeded_dir: Path, tmp_path: Path) -> 
             timeout=60,
         ).json()
     cid = first["conversation_id"]
-    with rag_serve(data, tmp_path) as base:
+    with rag_serve(data, tmp_path, RAG_API_KEYS=KEY) as base:
         conv = httpx.get(f"{base}/v1/conversations/{cid}", headers=headers, timeout=60)
         assert conv.status_code == 200
         assert conv.json()["messages"][1]["answer"]["citations"] == first["citations"]

@@ -7,6 +7,7 @@ import pytest
 
 from rag.chain import AnswerChain
 from rag.config import Settings
+from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.ingest import ingest_paths
@@ -119,11 +120,11 @@ def test_compare_mode_is_chosen_for_comparative_questions(
     assert plain.mode != "compare"
 
 
-def test_compare_with_llm_summaries_renumbers_citations(
+def test_compare_limited_to_one_source_gives_it_the_only_entry(
     store: ChunkStore, settings: Settings
 ) -> None:
     c, _model = chain(store, settings, ["It says NATO membership remains off the table. [1]"] * 2)
-    answer = c.ask("NATO membership", mode="compare", sources=["statecraft"])
+    answer = c.ask("NATO membership", mode="compare", filters=Filters.of(sources=["statecraft"]))
     (entry,) = answer.per_source or []
     assert entry.addresses_topic and entry.citations == [1]
     assert answer.citations[0].source_id == "statecraft"

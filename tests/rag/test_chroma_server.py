@@ -1,13 +1,8 @@
 """Store in client/server mode against a real `chroma run` on 127.0.0.1."""
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.config import Settings
@@ -15,44 +10,15 @@ from rag.errors import StoreError
 from rag.ingest import ingest_paths
 from rag.pipeline import open_pipeline
 from tests.conftest import SEEDS, free_port
+from tests.servers import ChromaServer
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path_factory.mktemp("chroma")),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with ChromaServer(tmp_path_factory.mktemp("chroma")) as chroma:
+        yield chroma.url
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from rag.config import Settings
 from rag.documents import load_file
+from rag.filters import Filters
 from rag.pipeline import open_pipeline
 
 pytestmark = pytest.mark.integration
@@ -93,7 +94,8 @@ def test_out_of_scope_questions_are_refused(seeded_settings: Settings, question:
 def test_source_filter_limits_citations(seeded_settings: Settings) -> None:
     with open_pipeline(seeded_settings) as pipe:
         answer = pipe.chain.ask(
-            "What is said about NATO membership?", sources=["002_61d499616b13814d"]
+            "What is said about NATO membership?",
+            filters=Filters.of(sources=["002_61d499616b13814d"]),
         )
     assert answer.citations and {c.source_id for c in answer.citations} == {"002_61d499616b13814d"}
 
@@ -131,6 +133,8 @@ def test_compare_signed_or_not_names_both_sides_with_citations(seeded_settings: 
 def test_compare_subset_only_compares_those_sources(seeded_settings: Settings) -> None:
     subset = ["001_224666dbe752bcd1", "004_d5af3be89cd3b10e"]
     with open_pipeline(seeded_settings) as pipe:
-        answer = pipe.chain.ask("What does each source say about sanctions?", sources=subset)
+        answer = pipe.chain.ask(
+            "What does each source say about sanctions?", filters=Filters.of(sources=subset)
+        )
     assert [e.source_id for e in answer.per_source or []] == subset
     assert {c.source_id for c in answer.citations} <= set(subset)

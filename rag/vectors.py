@@ -1,0 +1,202 @@
+"""Vectors: the chunk vectors in Chroma (the only module that imports chromadb).
+
+Chroma is the dense index and nothing else: records are (chunk id, vector, the metadata
+filters need), with no text (the catalog has it; storing it again halves write speed).
+Where it runs:
+- `RAG_CHROMA_URL`: a Chroma server (`chroma run`), shared by any number of processes;
+- otherwise the data dir's embedded store, or the server `rag serve` runs over it while
+  it serves (rag/sharing.py), so CLI commands and workers can share the data dir.
+Every failure of Chroma reaches callers as `StoreError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import EmbedderMismatchError, RagError, StoreError
+from rag.sharing import Shared, embedded_lock, registered_url
+
+P = ParamSpec("P")
+T = TypeVar("T")
+LAYOUT = "vectors-1"  # collection metadata: this module's record layout
+
+
+def translated(fn: Callable[P, T]) -> Callable[P, T]:
+    """Raise any Chroma or transport failure as StoreError, with its message."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except RagError:
+            raise
+        except Exception as exc:  # chromadb raises ValueError, httpx, Rust and OS errors
+            raise StoreError(f"the vector store failed: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
+@translated
+def _http_client(url: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise StoreError(f"RAG_CHROMA_URL must be http(s)://host:port, not {url!r}")
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    except Exception as exc:  # chromadb raises a bare ValueError when it cannot connect
+        raise StoreError(f"cannot reach Chroma at {url}: {exc}") from exc
+
+
+class VectorIndex:
+    """One Chroma collection of chunk vectors."""
+
+    def __init__(
+        self, client: Any, settings: Settings, identity: str, index_id: str, fresh: bool = False
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self.identity = identity
+        self.index_id = index_id
+        self.where = settings.chroma_url or "embedded"
+        if fresh:
+            self._delete_collections()
+        self._collection = self._open()
+
+    @translated
+    def _open(self) -> Any:
+        name = self._settings.collection
+        names = {c.name for c in self._client.list_collections()}
+        if f"{name}__sentences" in names:
+            raise StoreError(
+                f"the index {name!r} was built by an older version of newsrag: "
+                "rebuild it with `rag ingest --reset`"
+            )
+        if name in names:
+            collection = self._client.get_collection(name, embedding_function=None)
+            meta = collection.metadata or {}
+            built_with = meta.get("embedder")
+            if built_with and built_with != self.identity:
+                raise EmbedderMismatchError(
+                    f"collection {name!r} was built with embedder {built_with!r}, but the "
+                    f"configured one is {self.identity!r}. Query it with the same "
+                    "embedder, or rebuild it with `rag ingest --reset`."
+                )
+            if meta.get("index_id") not in (None, self.index_id) and collection.count():
+                raise StoreError(
+                    f"the Chroma collection {name!r} belongs to another index (its catalog "
+                    "is in another data dir): set RAG_DATA_DIR to that dir, use another "
+                    "RAG_COLLECTION, or rebuild with `rag ingest --reset`"
+                )
+            return collection
+        return self._client.create_collection(
+            name,
+            metadata={"embedder": self.identity, "index_id": self.index_id, "layout": LAYOUT},
+            configuration={"hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}},
+            embedding_function=None,  # we embed: Chroma's default would download a model
+        )
+
+    @translated
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    @translated
+    def add(
+        self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]
+    ) -> None:
+        """Insert or replace records (in batches Chroma accepts)."""
+        step = min(1024, int(self._client.get_max_batch_size()))
+        for i in range(0, len(ids), step):
+            self._collection.upsert(
+                ids=list(ids[i : i + step]),
+                embeddings=np.asarray(vectors[i : i + step], dtype=np.float32),
+                metadatas=list(metadatas[i : i + step]),
+            )
+
+    @translated
+    def delete(self, ids: Sequence[str]) -> None:
+        step = min(1024, int(self._client.get_max_batch_size()))
+        for i in range(0, len(ids), step):
+            self._collection.delete(ids=list(ids[i : i + step]))
+
+    @translated
+    def present(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` have a record."""
+        step = min(1024, int(self._client.get_max_batch_size()))
+        found: set[str] = set()
+        for i in range(0, len(ids), step):
+            found.update(self._collection.get(ids=list(ids[i : i + step]), include=[])["ids"])
+        return found
+
+    @translated
+    def search(
+        self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest records, nearest first."""
+        if k <= 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=k,
+            where=where,
+            include=["distances"],
+        )
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    @translated
+    def drop(self) -> None:
+        """Delete the collection (and an older layout's), then start an empty one."""
+        self._delete_collections()
+        self._collection = self._open()
+
+    @translated
+    def _delete_collections(self) -> None:
+        names = {c.name for c in self._client.list_collections()}
+        for name in (self._settings.collection, f"{self._settings.collection}__sentences"):
+            if name in names:
+                self._client.delete_collection(name)
+
+
+@contextmanager
+def open_vectors(
+    settings: Settings, identity: str, index_id: str, fresh: bool = False
+) -> Iterator[VectorIndex]:
+    """The configured vector index for the block (see the module docstring for where);
+    `fresh` deletes the collection first."""
+    with ExitStack() as stack:
+        url = settings.chroma_url or registered_url(settings.data_dir)
+        if url is None:
+            try:
+                stack.enter_context(embedded_lock(settings.data_dir))
+            except Shared as shared:
+                url = shared.url
+        client = _http_client(url) if url else _embedded_client(settings)
+        index = VectorIndex(client, settings, identity, index_id, fresh=fresh)
+        index.where = url or "embedded"
+        yield index
+
+
+@translated
+def _embedded_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(
+        path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
