@@ -28,6 +28,13 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 
 
+def token_windows(text: str, size: int) -> list[str]:
+    """`text` cut into consecutive windows of `size` tokens, no overlap: what an embedder
+    reads to read the text once in pieces of the chunk size (`rag bench ingest`)."""
+    ids = _encoding().encode(text, disallowed_special=())
+    return [_encoding().decode(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A run of whole sentences of one document. Offsets index `Document.text`."""

@@ -18,17 +18,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rag.chunking import Chunk, chunk_document
 from rag.config import Settings
-from rag.documents import Document, discover, load_file
+from rag.documents import Document, discover, load_file, read_manifest
 from rag.embeddings import CachedEmbeddings, split_rows
 from rag.errors import DocumentError
 from rag.store import ChunkStore, Prepared
 
-GROUP_CHUNKS = 256  # chunks embedded and written together: ~8 s of embedding on 2 cores
 READ_AHEAD = 64  # parsed documents waiting for the embedder
 
 
@@ -111,6 +111,7 @@ def _read_ahead(files: Sequence[Path], settings: Settings) -> Iterator[_Read]:
 
     def work() -> None:
         seen: dict[str, Path] = {}
+        manifests: dict[Path, dict[str, dict[str, Any]]] = {}  # one read per folder
         try:
             for path in files:
                 if stop.is_set():
@@ -121,7 +122,9 @@ def _read_ahead(files: Sequence[Path], settings: Settings) -> Iterator[_Read]:
                             f"duplicate source id {path.stem!r} (also {seen[path.stem]})"
                         )
                     seen[path.stem] = path
-                    doc = load_file(path)
+                    if path.parent not in manifests:
+                        manifests[path.parent] = read_manifest(path.parent)
+                    doc = load_file(path, manifests[path.parent].get(path.stem, {}))
                     chunks = chunk_document(
                         doc, settings.chunk_tokens, settings.chunk_overlap_tokens
                     )
@@ -194,7 +197,7 @@ def ingest_paths(
         if known is not None:
             existed.add(item.doc.source_id)
         group.append((item.doc, item.chunks))
-        if sum(len(cs) for _, cs in group) >= GROUP_CHUNKS:
+        if sum(len(cs) for _, cs in group) >= settings.ingest_group_chunks:
             flush()
     flush()
     return report

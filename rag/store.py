@@ -76,6 +76,10 @@ class ChunkStore:
         """Records in Chroma (a readiness probe of the vector store)."""
         return self._vectors.count()
 
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The chunks' own vectors (from Chroma), in that order."""
+        return self._vectors.vectors(chunk_ids)
+
     @property
     def vectors_at(self) -> str:
         """Where the vectors live: "embedded" or the Chroma server's URL."""

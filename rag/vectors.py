@@ -134,6 +134,19 @@ class VectorIndex:
             self._collection.delete(ids=list(ids[i : i + step]))
 
     @translated
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of `ids`, in that order (KeyError-free: all must exist)."""
+        step = min(1024, int(self._client.get_max_batch_size()))
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), step):
+            got = self._collection.get(ids=list(ids[i : i + step]), include=["embeddings"])
+            found.update(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise StoreError(f"no vector for {len(missing)} chunk(s), e.g. {missing[0]}")
+        return np.asarray([found[i] for i in ids], dtype=np.float32)
+
+    @translated
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` have a record."""
         step = min(1024, int(self._client.get_max_batch_size()))

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rag.answer import RequestMode
+from rag.cli.bench import bench_app
 from rag.cli.llm import llm_app
 from rag.cli.output import (
     domain_errors,
@@ -35,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(llm_app, name="llm")
+app.add_typer(bench_app, name="bench")
 
 
 @app.callback()
@@ -181,18 +183,6 @@ def delete(source_id: Annotated[str, typer.Argument(help="The source id to remov
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:
         removed = store.delete_source(validate_source_id(source_id))
     out.print(f"deleted {source_id} ({removed} chunks)")
-
-
-@app.command()
-def bench(
-    chunks: Annotated[int, typer.Option(help="Size of the synthetic large corpus")] = 2000,
-    queries: Annotated[int, typer.Option(help="Queries per measurement")] = 50,
-) -> None:
-    """Benchmark ingest throughput and query latency (seeds, then a synthetic corpus)."""
-    from eval.bench.pipeline import run_benchmarks
-
-    with domain_errors():
-        run_benchmarks(get_settings(), large_chunks=chunks, queries=queries, console=out)
 
 
 @app.command("eval")

@@ -18,7 +18,8 @@ from eval.bench.common import synthetic_articles
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration
-ARTICLES = 100  # ~600 chunks: several commits of GROUP_CHUNKS, ~20 s of embedding
+ARTICLES = 100  # ~600 chunks: several commits of GROUP, ~20 s of embedding
+GROUP = "128"  # chunks per commit (RAG_INGEST_GROUP_CHUNKS), so the kill lands mid-ingest
 
 
 def rag(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -42,7 +43,7 @@ def test_kill_9_mid_ingest_then_the_same_command_completes(tmp_path: Path) -> No
     synthetic_articles(SEEDS, folder, ARTICLES)
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env.update(RAG_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
+    env.update(RAG_DATA_DIR=str(data), HF_HUB_OFFLINE="1", RAG_INGEST_GROUP_CHUNKS=GROUP)
     catalog = data / "catalog.sqlite3"
 
     proc = subprocess.Popen(

@@ -1,0 +1,54 @@
+"""`rag bench ingest | scale`: ingest against the embedder's limit; latency and memory by size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag.cli.output import domain_errors, out
+from rag.config import get_settings
+
+ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")
+bench_app = typer.Typer(
+    help="Benchmarks: numbers printed, nothing asserted, your index untouched.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@bench_app.command()
+def ingest(
+    archive: Annotated[Path, typer.Argument(help="A folder of articles")] = ARCHIVE,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N articles")] = None,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the index built here (a new folder)")
+    ] = None,
+) -> None:
+    """Ingest wall time against the embedder alone on the same text: the ratio, chunks/s,
+    peak RSS."""
+    from eval.bench.ingest import run_ingest_bench
+
+    with domain_errors():
+        run_ingest_bench(get_settings(), archive, limit, keep, console=out)
+
+
+@bench_app.command()
+def scale(
+    sizes: Annotated[
+        str, typer.Option(help="Index sizes in chunks, comma-separated")
+    ] = "2000,27000,100000",
+    archive: Annotated[Path, typer.Option(help="Real articles to grow from")] = ARCHIVE,
+    questions: Annotated[int, typer.Option(min=5, help="Distinct questions per size")] = 100,
+) -> None:
+    """Answer and compare latency, start-up, first question after a write, and worker RSS,
+    as the index grows."""
+    from eval.bench.scale import run_scale_bench
+
+    try:
+        wanted = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise typer.BadParameter("sizes must be whole numbers, e.g. 2000,27000") from None
+    with domain_errors():
+        run_scale_bench(get_settings(), wanted, archive, questions, console=out)
