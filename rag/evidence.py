@@ -2,7 +2,7 @@
 
 A sentence's score mixes three signals, each in [0, 1]:
 - coverage: IDF-weighted share of the question's terms it contains (plus a quarter of its
-  best neighbour's, so "… says Nedim Useinow." lends weight to the quote that follows);
+  best neighbour's, so "… says Mayor Ana Ruiz." lends weight to the quote that follows);
 - dense: cosine of its vector with the question's;
 - passage: the fused retrieval score of the chunk it comes from.
 The best sentence's score is the evidence strength the refusal threshold applies to.
@@ -141,8 +141,8 @@ _ANAPHOR = re.compile(
 def with_context(chosen: Sequence[Sentence]) -> list[Sentence]:
     """Put the previous sentence before a chosen one that opens by pointing back at it.
 
-    "Kyiv did this in 1994, …" means nothing without "… voluntarily abandoning the
-    world's third largest arsenal of nuclear weapons." just before it.
+    "The city did this in 1994, …" means nothing without "… the harbour was sold to a
+    private operator." just before it.
     """
     out: list[Sentence] = []
     keys = {s.key for s in chosen}

@@ -16,20 +16,13 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# English negation: particles, and verbs that deny or refuse what follows ("failed to sign").
 NEGATORS = frozenset(
     {
-        "not",
-        "no",
-        "never",
-        "without",
-        "nor",
-        "neither",
-        "denied",
-        "deny",
-        "denies",
-        "cannot",
-        "unrealistic",
-        "unacceptable",
+        *("not", "no", "never", "without", "nor", "neither", "none", "nobody", "nothing"),
+        *("cannot", "deny", "denies", "denied", "denying", "refuse", "refuses", "refused"),
+        *("refusing", "reject", "rejects", "rejected", "rejecting", "fail", "fails", "failed"),
+        "failing",
     }
 )
 _STOP = frozenset(STOPWORDS_EN) | {"s", "t", "also", "would", "could", "said", "says", "say"}

@@ -1,8 +1,8 @@
 """Condense: rewrite a chat follow-up into a standalone question before retrieval.
 
     condenser = rag.pipeline.make_condenser(settings)  # rule for extractive, else the LLM
-    condenser.condense("and what about sanctions?", history)
-    # -> "What about sanctions (Zelenskyy, minerals deal)?"
+    condenser.condense("and what about the fares?", history)
+    # -> "What about the fares (Ana Ruiz, ferry terminal)?"
 
 The rule is deterministic: a message is a follow-up when it opens with a conjunction
 ("and …", "what about …"), uses a personal pronoun, or is too short to stand alone;
@@ -61,9 +61,9 @@ class Condenser(Protocol):
 
 
 def entities(text: str) -> list[str]:
-    """Capitalised name-like phrases ("Donald Trump", "US"), minus question and function words.
+    """Capitalised name-like phrases ("Ana Ruiz", "UN"), minus question and function words.
 
-    A lone capitalised first word is ambiguous ("Sanctions?") and counts only in capitals.
+    A lone capitalised first word is ambiguous ("Fares?") and counts only in capitals.
     """
     found: list[str] = []
     for match in _CAPITALISED.finditer(text):

@@ -5,7 +5,7 @@ and a busy timeout let several `rag serve` workers share the file). A conversati
 created by its first exchange, so a failed first question leaves nothing behind.
 
     with open_conversations(settings) as conversations:
-        conversations.add_exchange(cid, "and sanctions?", "What about sanctions ...?", answer)
+        conversations.add_exchange(cid, "and the fares?", "What about the fares ...?", answer)
 """
 
 from __future__ import annotations

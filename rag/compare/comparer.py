@@ -1,7 +1,7 @@
 """Compare mode end to end: per-source entries, the synthesis and the answer text, streamed.
 
     comparer = Comparer(retriever, llm_generator_or_None)
-    for kind, data in comparer.run("What does each source say about NATO?"): ...
+    for kind, data in comparer.run("What does each outlet say about the ferry fares?"): ...
 
 Each addressing source gets its 1-3 best sentences (extractive) or a cited 1-3 sentence
 LLM summary; the others are listed as not discussing the topic, with no words.

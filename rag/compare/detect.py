@@ -1,7 +1,7 @@
-"""Detect comparative questions ("what does each source say about NATO?") and their topic.
+"""Detect comparative questions ("what does each source say about the strike?") and their topic.
 
-is_comparative("How do the sources differ on sanctions?")  # True
-topic_of("What does each source say about NATO?")          # "NATO"
+is_comparative("How do the sources differ on tariffs?")  # True
+topic_of("What does each source say about the WHO?")     # "the WHO"
 """
 
 from __future__ import annotations

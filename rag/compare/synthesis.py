@@ -1,27 +1,21 @@
 """The synthesis of compare mode: who discusses the topic, who doesn't, and where they disagree.
 
 Deterministic for every generator. A disagreement is a sentence that negates a topic claim
-another source states, both cited, with dates or metadata notes to explain the sequence
-when there are any.
+another source states, both cited, with the articles' dates to explain the sequence when
+both have one.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer import Citation
 from rag.compare.detect import topic_label
 from rag.compare.per_source import SourceFinding
+from rag.dates import parse_date
 from rag.evidence import Sentence
 from rag.text import negated_terms, terms
-
-_SEQUENCE_CUE = re.compile(  # notes that speak of time or sequence
-    r"\b(?:written\ (?:after|before)|preview|updated?|breaking|ahead\ of|earlier|later|"
-    r"dated|published|\d{4})\b",
-    re.IGNORECASE | re.VERBOSE,
-)
 
 
 @dataclass(frozen=True)
@@ -101,14 +95,12 @@ def synthesis(
 
 
 def _sequence(a: SourceFinding, b: SourceFinding) -> str:
-    """Explain a disagreement by dates or metadata notes, when there are any."""
-    if a.published and b.published and a.published != b.published:
-        first, second = sorted((a, b), key=lambda f: str(f.published))
-        return (
-            f"{label(first)} was published {first.published}, before {label(second)} "
-            f"({second.published}), so the later report may reflect newer events."
-        )
-    notes = [f"{label(f)}: {f.notes}" for f in (a, b) if f.notes and _SEQUENCE_CUE.search(f.notes)]
-    if notes:
-        return "Context from the articles' metadata (" + "; ".join(notes) + ")."
-    return ""
+    """Explain a disagreement by the articles' dates, when both have one and they differ."""
+    day_a, day_b = parse_date(a.published), parse_date(b.published)
+    if day_a is None or day_b is None or day_a == day_b:
+        return ""
+    (first, d1), (second, d2) = sorted(((a, day_a), (b, day_b)), key=lambda x: x[1])
+    return (
+        f"{label(first)} was published {d1.isoformat()}, before {label(second)} "
+        f"({d2.isoformat()}), so the later report may reflect newer events."
+    )

@@ -57,10 +57,15 @@ def test_topic_label_quotes_yes_no_topics() -> None:
 @pytest.mark.parametrize(
     ("text", "negated"),
     [
-        ("The mineral rights deal was not signed.", {"sign"}),
-        ("Ukraine wouldn't be allowed to join NATO.", {"allow"}),
-        ("Nor under this deal will any money go.", {"under"}),  # "this" is a stop word
-        ("The deal was signed.", set()),
+        ("The harbour contract was not signed.", {"sign"}),
+        ("Ellis wouldn't be allowed to join the league.", {"allow"}),
+        ("Nor under this plan will any money go.", {"under"}),  # "this" is a stop word
+        ("The council rejected the harbour plan.", {"harbour"}),  # "the" is a stop word
+        ("The ferry company failed to meet the deadline.", {"meet"}),
+        ("Officials denied the report on Monday.", {"report"}),
+        ("Nobody attended the hearing.", {"attend"}),  # the two words after the negator
+        ("The harbour contract was signed.", set()),
+        ("The plan is unrealistic and unacceptable.", set()),  # adjectives are not negation
     ],
 )
 def test_negated_terms(text: str, negated: set[str]) -> None:
@@ -75,21 +80,30 @@ def _s(source: str, text: str) -> Sentence:
 
 
 def test_disagreement_needs_a_negated_topic_term_stated_elsewhere() -> None:
-    not_signed = _s("a", "The mineral rights deal was not signed.")
-    signed = _s("b", "US and Ukraine sign ‘historic’ minerals deal.")
-    unrelated = _s("c", "Nor under this deal will any money go to mineral extraction.")
+    not_signed = _s("a", "The harbour contract was not signed on Friday.")
+    signed = _s("b", "Port Ellis and the ferry line sign the harbour contract.")
+    unrelated = _s("c", "Nor under this contract will any money go to the harbour.")
     found = find_disagreements(
-        {"a": [not_signed], "b": [signed], "c": [unrelated]}, "was the minerals deal signed"
+        {"a": [not_signed], "b": [signed], "c": [unrelated]}, "was the harbour contract signed"
     )
     assert [(d.negated.source_id, d.stated.source_id, d.term) for d in found] == [
         ("a", "b", "sign")
     ]
 
 
+def test_a_rejection_disagrees_with_an_approval() -> None:
+    rejected = _s("a", "The council rejected the harbour plan after a long debate.")
+    approved = _s("b", "The harbour plan won approval from the council on Tuesday.")
+    found = find_disagreements({"a": [rejected], "b": [approved]}, "the harbour plan")
+    assert [(d.negated.source_id, d.stated.source_id, d.term) for d in found] == [
+        ("a", "b", "harbour")
+    ]
+
+
 def test_no_disagreement_when_both_negate() -> None:
-    a = _s("a", "The deal was not signed.")
-    b = _s("b", "Officials said the deal was not signed yet.")
-    assert find_disagreements({"a": [a], "b": [b]}, "deal signed") == []
+    a = _s("a", "The harbour contract was not signed.")
+    b = _s("b", "Officials said the harbour contract was not signed yet.")
+    assert find_disagreements({"a": [a], "b": [b]}, "harbour contract signed") == []
 
 
 def test_shift_markers() -> None:
