@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from rag.answer import Answer, RequestMode
+from rag.answer import Answer, GroupBy, RequestMode
+from rag.dates import parse_date
+from rag.records import SourceInfo
 from rag.retrieval import Passage
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is almost always a paste
@@ -28,6 +31,43 @@ SourceIds = Annotated[
     Field(max_length=MAX_SOURCES, description="Only search these source ids."),
 ]
 K = Annotated[int | None, Field(ge=1, le=50, description="Passages to retrieve.")]
+Outlets = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]] | None,
+    Field(max_length=MAX_SOURCES, description="Only search articles from these outlets."),
+]
+Day = Annotated[date | None, Field(description="A day, ISO 8601 (YYYY-MM-DD).")]
+
+
+class Scoped(BaseModel):
+    """What every question may be limited to, and the day it is asked on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: K = None
+    sources: SourceIds = None
+    outlets: Outlets = None
+    since: Day = Field(None, description="Only articles published on or after this day.")
+    until: Day = Field(None, description="Only articles published on or before this day.")
+    as_of: Day = Field(
+        None,
+        description="The day the question is asked on (default: today): 'this week' means "
+        "the week up to it, and nothing published after it is used.",
+    )
+    mode: RequestMode = "auto"
+    group_by: GroupBy = Field(
+        "auto",
+        description="Compare mode: one entry per outlet or per article (auto: outlet "
+        "when the articles carry one).",
+    )
+    stream: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoped:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since is after until")
+        return self
+
+
 ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID)]
 
 # The OpenAPI description of an endpoint that answers JSON, or SSE with `stream: true`.
@@ -40,27 +80,15 @@ SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AskRequest(Scoped):
     question: Question
-    k: K = None
-    sources: SourceIds = None
-    mode: RequestMode = "auto"
-    stream: bool = False
 
 
-class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChatRequest(Scoped):
     conversation_id: ConversationId | None = Field(
         None, description="Continue this conversation; omit to start a new one."
     )
     message: Question
-    k: K = None
-    sources: SourceIds = None
-    mode: RequestMode = "auto"
-    stream: bool = False
 
 
 class ChatAnswer(Answer):
@@ -109,14 +137,36 @@ class SourceOut(BaseModel):
     source_id: str
     title: str | None
     outlet: str | None
-    published: str | None
+    published: str | None = Field(description="The article's date as its source gave it.")
+    date: str | None = Field(None, description="The article's date, ISO 8601 (YYYY-MM-DD).")
     notes: str | None
     chunks: int
     content_hash: str
 
+    @classmethod
+    def of(cls, info: SourceInfo) -> SourceOut:
+        day = parse_date(info.published)
+        return cls(**vars(info), date=day.isoformat() if day else None)
+
 
 class SourcesOut(BaseModel):
+    total: int = Field(description="Sources matching the query, over all pages.")
     sources: list[SourceOut]
+
+
+class SourceText(SourceOut):
+    text: str = Field(description="The cleaned text that every citation's offsets refer to.")
+
+
+class OutletOut(BaseModel):
+    outlet: str | None = Field(description="None: the articles that carry no outlet.")
+    articles: int
+    first: str | None = Field(description="Date of its oldest dated article, ISO 8601.")
+    last: str | None = Field(description="Date of its newest dated article, ISO 8601.")
+
+
+class OutletsOut(BaseModel):
+    outlets: list[OutletOut]
 
 
 class DocumentIn(BaseModel):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from api.schemas import ChatAnswer, DocumentOut
+from api.schemas import ChatAnswer, DocumentOut, Scoped
 from rag.answer import Answer
 from rag.chain import AnswerChain
 from rag.chat.condense import HISTORY_TURNS, Condenser, Turn
@@ -34,9 +35,24 @@ class Services:
     def chain(self) -> AnswerChain:
         return self.pipeline.chain
 
-    def filters(self, sources: Sequence[str] | None) -> Filters:
+    def filters(self, body: Scoped) -> Filters:
         """What a request limits its question to (source ids checked for path tricks)."""
-        return Filters.of(sources=[validate_source_id(s) for s in sources or ()])
+        return Filters.of(
+            sources=[validate_source_id(s) for s in body.sources or ()],
+            outlets=body.outlets,
+            since=body.since,
+            until=body.until,
+        )
+
+    def options(self, body: Scoped) -> dict[str, Any]:
+        """The chain's keyword arguments for a request: filters, the day, mode, grouping."""
+        return {
+            "k": body.k,
+            "filters": self.filters(body),
+            "mode": body.mode,
+            "as_of": body.as_of,
+            "group_by": body.group_by,
+        }
 
     def history(self, conversation_id: str) -> list[Turn]:
         return self.conversations.recent_turns(conversation_id, HISTORY_TURNS)

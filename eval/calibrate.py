@@ -1,249 +1,188 @@
-"""Calibrate the refusal threshold on the gold questions.
+"""Fit the refusal decision (rag/answerability.py) on the calibration split, and only there.
 
-    python -m eval.calibrate [--gold eval/gold/news.jsonl] [--corpus seeds]
-                             [--out eval/calibration.json]
+    python -m eval.calibrate [--archive-index DIR] [--out eval/calibration.json]
 
-For every gold question it runs retrieval and evidence ranking (no generation) and takes
-the evidence strength. The chain refuses when strength < threshold, so the best threshold
-separates `refuse: true` questions (low strength) from the answerable ones. It maximises
-balanced accuracy (the mean of refusal recall and answer recall, so 12 unanswerable
-questions weigh as much as 56 answerable ones) among the thresholds that still answer at
-least `--min-answer-recall` (default 0.95) of the answerable questions: refusing a
-question the articles do answer costs the user more than an answer whose quotes they can
-check. Among equally good thresholds it takes the middle of the widest gap between
-neighbouring strengths, the most robust choice.
-Questions the chain routes to compare mode (`is_comparative`) are listed but left out:
-compare mode never applies the threshold.
+Examples, each a question's features and whether its evidence should answer it:
+- the seed gold questions of the calibration split, over the seeds (answerable, or
+  `refuse: true`); comparative ones go to compare mode, which does not refuse, and are left
+  out;
+- with `--archive-index` (a data dir holding the shared archive), the archive quiz
+  questions of the calibration split whose answer is in their own articles: answerable as
+  asked, and (usually) not once their own articles are removed.
+A logistic model is fitted (weights balanced so each corpus and label weighs the same),
+then the threshold is the highest that still answers 95% of each corpus's answerable
+calibration questions. The held-out split is never read here: `rag eval` reports on it.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from itertools import pairwise
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
 
-import typer
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from eval.gold import check_sources, load_gold
-from eval.harness import indexed_sources, temporary_pipeline
-from eval.metrics import percentile
+from eval.gold import load_gold, splits
+from eval.harness import temporary_pipeline
 from eval.results import write_json
+from rag.answerability import Features, probability
+from rag.chain import Scope
 from rag.compare.detect import is_comparative
-from rag.config import get_settings
-from rag.evidence import strength
+from rag.config import Settings
+from rag.filters import Filters
+from rag.pipeline import Pipeline, open_pipeline
+
+MIN_ANSWERED = 0.95  # of each corpus's answerable calibration questions
+NAMES = ("coverage", "dense", "missing", "named", "windowed", "in_window", "passage", "agreement")
 
 
 @dataclass(frozen=True)
-class Split:
-    threshold: float
-    balanced_accuracy: float
-    refusal_recall: float  # share of refuse:true questions below the threshold
-    answer_recall: float  # share of answerable questions at or above it
-    margin: float  # width of the gap between strengths the threshold sits in
+class Example:
+    corpus: str
+    id: str
+    answerable: bool
+    features: Features
 
 
-def rates(
-    refuse: Sequence[float], answer: Sequence[float], threshold: float
-) -> tuple[float, float]:
-    """(refusal recall, answer recall) when strength < threshold means refuse."""
-    tpr = sum(s < threshold for s in refuse) / len(refuse) if refuse else 1.0
-    tnr = sum(s >= threshold for s in answer) / len(answer) if answer else 1.0
-    return tpr, tnr
-
-
-def best_threshold(
-    refuse: Sequence[float], answer: Sequence[float], min_answer_recall: float = 0.0
-) -> Split:
-    """The threshold with the best balanced accuracy (widest gap on ties) among those that
-    answer at least `min_answer_recall` of the answerable questions."""
-    if not refuse and not answer:
-        raise ValueError("no strengths to calibrate on")
-    points = sorted(set(refuse) | set(answer))
-    # Candidates sit between neighbouring strengths, and just outside both ends.
-    edges = [(points[0] - 0.05, points[0])]
-    edges += list(pairwise(points))
-    edges.append((points[-1], points[-1] + 0.05))
-    best: Split | None = None
-    for low, high in edges:
-        threshold = round((low + high) / 2, 4)
-        tpr, tnr = rates(refuse, answer, threshold)
-        split = Split(
-            threshold, round((tpr + tnr) / 2, 4), round(tpr, 4), round(tnr, 4), round(high - low, 4)
-        )
-        if split.answer_recall < min_answer_recall:
+def seed_examples(pipe: Pipeline, gold: Path = Path("eval/gold/news.jsonl")) -> list[Example]:
+    items = load_gold(gold)
+    parts = splits(items)
+    out = []
+    for item in items:
+        if parts[item.id] != "calibration" or is_comparative(item.question):
             continue
-        if best is None or (split.balanced_accuracy, split.margin) > (
-            best.balanced_accuracy,
-            best.margin,
-        ):
-            best = split
-    assert best is not None
-    return best
+        out.append(Example("seeds", item.id, not item.refuse, features(pipe, item.question)))
+    return out
+
+
+def archive_examples(pipe: Pipeline) -> list[Example]:
+    from eval.archive import load_archive_questions
+
+    out = []
+    for q in load_archive_questions():
+        if q.split != "calibration" or not q.answer_in_docs:
+            continue
+        asked = features(pipe, q.question, Filters(), q.quiz_date)
+        removed = features(pipe, q.question, Filters.of(exclude=q.doc_ids), q.quiz_date)
+        out.append(Example("archive", q.id, True, asked))
+        out.append(Example("archive", f"{q.id}-without-own", False, removed))
+    return out
+
+
+def features(pipe: Pipeline, question: str, filters: Filters | None = None, as_of=None) -> Features:  # type: ignore[no-untyped-def]
+    scope = Scope.of(question, filters or Filters(), as_of)
+    retrieval, ranked = pipe.chain.retrieve(question, filters=scope.filters)
+    return Features.of(ranked, retrieval, scope.filters)
+
+
+def fit(examples: Sequence[Example], l2: float = 0.01) -> dict[str, float]:
+    """Logistic regression by Newton's method, each (corpus, label) group weighing the same."""
+    x = np.array([[1.0, *(e.features.values()[n] for n in NAMES)] for e in examples])
+    y = np.array([float(e.answerable) for e in examples])
+    groups = [(e.corpus, e.answerable) for e in examples]
+    sizes = {g: groups.count(g) for g in set(groups)}
+    w = np.array([len(examples) / (len(sizes) * sizes[g]) for g in groups])
+    beta = np.zeros(x.shape[1])
+    penalty = np.diag([0.0] + [l2] * (x.shape[1] - 1))
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -50, 50)))
+        gradient = x.T @ (w * (y - p)) - penalty @ beta
+        hessian = (x.T * (w * p * (1 - p))) @ x + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.abs(step).max() < 1e-8:
+            break
+    return {"bias": float(beta[0]), **{n: float(b) for n, b in zip(NAMES, beta[1:], strict=True)}}
+
+
+def threshold(examples: Sequence[Example], weights: dict[str, float]) -> float:
+    """The highest probability threshold that answers MIN_ANSWERED of each corpus."""
+    limits = []
+    for corpus in {e.corpus for e in examples}:
+        scores = sorted(
+            probability(e.features, weights)
+            for e in examples
+            if e.corpus == corpus and e.answerable
+        )
+        if scores:
+            limits.append(scores[int(np.floor((1 - MIN_ANSWERED) * len(scores)))])
+    return round(min(limits) - 1e-4, 4) if limits else 0.5
 
 
 def auc(refuse: Sequence[float], answer: Sequence[float]) -> float | None:
-    """Chance that an answerable question has more strength than a refuse:true one (ROC AUC)."""
+    """Chance that an answerable question scores above a refuse:true one (ROC AUC)."""
     if not refuse or not answer:
         return None
     wins = sum((a > r) + 0.5 * (a == r) for a in answer for r in refuse)
     return round(wins / (len(answer) * len(refuse)), 4)
 
 
-def frontier(refuse: Sequence[float], answer: Sequence[float]) -> list[Split]:
-    """For each reachable refusal recall, the threshold that keeps the most answers."""
-    best: dict[float, Split] = {}
-    for t in sorted(set(refuse) | set(answer)):
-        threshold = round(t + 1e-4, 4)  # just above a strength: that question is refused
-        tpr, tnr = rates(refuse, answer, threshold)
-        split = Split(threshold, round((tpr + tnr) / 2, 4), round(tpr, 4), round(tnr, 4), 0.0)
-        key = round(tpr, 4)
-        if key not in best or split.answer_recall > best[key].answer_recall:
-            best[key] = split
-    return [best[k] for k in sorted(best)]
+def report(examples: Sequence[Example], weights: dict[str, float], cut: float) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for corpus in sorted({e.corpus for e in examples}):
+        mine = [e for e in examples if e.corpus == corpus]
+        pos = [probability(e.features, weights) for e in mine if e.answerable]
+        neg = [probability(e.features, weights) for e in mine if not e.answerable]
+        out[corpus] = {
+            "answerable": len(pos),
+            "unanswerable": len(neg),
+            "answered": round(sum(p >= cut for p in pos) / max(1, len(pos)), 4),
+            "refused": round(sum(p < cut for p in neg) / max(1, len(neg)), 4),
+            "auc": auc(neg, pos),
+        }
+    return out
 
 
-def distribution(values: Sequence[float]) -> dict[str, float | None]:
-    stats: dict[str, float | None] = {"n": float(len(values))}
-    for name, q in (
-        ("min", 0),
-        ("p10", 10),
-        ("p25", 25),
-        ("median", 50),
-        ("p75", 75),
-        ("p90", 90),
-        ("max", 100),
-    ):
-        value = percentile(values, q)
-        stats[name] = round(value, 4) if value is not None else None
-    return stats
-
-
-def histogram(
-    refuse: Sequence[float], answer: Sequence[float], threshold: float, width: float = 0.05
-) -> list[str]:
-    """Text histogram: one line per bin, R = refuse:true question, A = answerable."""
-    values = [*refuse, *answer]
-    lines = []
-    start = int(min(values) / width) * width
-    while start <= max(values):
-        end = start + width
-        r = sum(start <= s < end for s in refuse)
-        a = sum(start <= s < end for s in answer)
-        mark = " <- threshold" if start <= threshold < end else ""
-        lines.append(f"{start:.2f}-{end:.2f} {'R' * r}{'A' * a}{mark}")
-        start = round(end, 6)
-    return lines
-
-
-app = typer.Typer(add_completion=False)
-
-
-@app.command()
-def main(
-    gold: Annotated[Path, typer.Option(help="Gold questions")] = Path("eval/gold/news.jsonl"),
-    corpus: Annotated[Path | None, typer.Option(help="Articles (default: seeds/)")] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the calibration")] = Path(
-        "eval/calibration.json"
-    ),
-    min_answer_recall: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Answerable questions that must be answered")
-    ] = 0.95,
-) -> None:
-    """Print the refusal threshold that best separates refuse:true from answerable questions."""
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive-index", type=Path, default=None)
+    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
+    parser.add_argument("--corpus", type=Path, default=None, help="default: the seeds")
+    parser.add_argument("--out", type=Path, default=Path("eval/calibration.json"))
+    args = parser.parse_args(argv)
+    settings = Settings()
+    with temporary_pipeline(settings, args.corpus or settings.seeds_dir) as (pipe, _):
+        examples = seed_examples(pipe, args.gold)
+    if args.archive_index is not None:
+        with open_pipeline(settings.updated(data_dir=args.archive_index, chroma_url=None)) as pipe:
+            examples += archive_examples(pipe)
+    weights = fit(examples)
+    cut = threshold(examples, weights)
+    summary = report(examples, weights, cut)
     console = Console()
-    settings = get_settings()
-    items = load_gold(gold)
-    corpus = corpus or settings.seeds_dir
-    rows: list[dict[str, Any]] = []
-    with temporary_pipeline(settings, corpus) as (pipe, _):
-        check_sources(items, indexed_sources(pipe), str(corpus))
-        for item in items:
-            _, ranked = pipe.chain.retrieve(item.question)
-            rows.append(
-                {
-                    "id": item.id,
-                    "type": item.type,
-                    "refuse": item.refuse,
-                    "strength": round(strength(ranked), 4),
-                    "compare_mode": is_comparative(item.question),
-                }
-            )
-    # Comparative questions go to compare mode, which never applies the threshold.
-    gated = [r for r in rows if not r["compare_mode"]]
-    refuse = [r["strength"] for r in gated if r["refuse"]]
-    answer = [r["strength"] for r in gated if not r["refuse"]]
-    split = best_threshold(refuse, answer, min_answer_recall)
-    current = rates(refuse, answer, settings.refusal_threshold)
-    wrong = [r for r in gated if (r["strength"] < split.threshold) != r["refuse"]]
-
-    table = Table("questions", *distribution([]).keys())
-    for name, values in (("refuse: true", refuse), ("answerable", answer)):
-        stats = distribution(values)
-        table.add_row(name, *(f"{v:.3f}" if v is not None else "—" for v in stats.values()))
+    table = Table("corpus", "answerable", "unanswerable", "answered", "refused", "ROC AUC")
+    for corpus, row in summary.items():
+        assert isinstance(row, dict)
+        table.add_row(corpus, *(str(v) for v in row.values()))
     console.print(table)
-    skipped = [r["id"] for r in rows if r["compare_mode"]]
-    if skipped:
-        console.print(f"left out (answered in compare mode, no threshold): {', '.join(skipped)}")
-    console.print("\n".join(histogram(refuse, answer, split.threshold)), highlight=False)
-    console.print(
-        f"\n[bold]best threshold {split.threshold:.3f}[/bold]: balanced accuracy "
-        f"{split.balanced_accuracy:.3f} (refusal recall {split.refusal_recall:.3f}, "
-        f"answer recall {split.answer_recall:.3f}, gap {split.margin:.3f})"
-    )
-    console.print(
-        f"current setting {settings.refusal_threshold:.3f}: balanced accuracy "
-        f"{(current[0] + current[1]) / 2:.3f} (refusal recall {current[0]:.3f}, "
-        f"answer recall {current[1]:.3f})"
-    )
-    console.print(f"separation (ROC AUC): {auc(refuse, answer)}")
-    curve = Table(
-        "threshold",
-        "refusal recall",
-        "answer recall",
-        "balanced accuracy",
-        title="trade-off: lowest threshold reaching each refusal recall",
-    )
-    for f in frontier(refuse, answer):
-        curve.add_row(
-            *(
-                f"{v:.4f}"
-                for v in (f.threshold, f.refusal_recall, f.answer_recall, f.balanced_accuracy)
-            )
-        )
-    console.print(curve)
-    for r in wrong:
-        side = "answered but should refuse" if r["refuse"] else "refused but answerable"
-        console.print(f"  {r['id']} ({r['type']}) {r['strength']:.3f}: {side}")
+    console.print("weights: " + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()))
+    console.print(f"threshold (answers {MIN_ANSWERED:.0%} of each corpus): {cut}")
     write_json(
-        out,
+        args.out,
         {
-            "about": "Written by `python -m eval.calibrate`; sets Settings.refusal_threshold.",
-            "gold": str(gold),
-            "corpus": str(corpus),
-            "settings": {
-                k: getattr(settings, k)
-                for k in ("embedder", "chunk_tokens", "top_k", "candidates", "lexical_weight")
-            },
-            "min_answer_recall": min_answer_recall,
-            **asdict(split),
-            "auc": auc(refuse, answer),
-            "current": {
-                "threshold": settings.refusal_threshold,
-                "refusal_recall": current[0],
-                "answer_recall": current[1],
-            },
-            "frontier": [asdict(f) for f in frontier(refuse, answer)],
-            "distributions": {"refuse": distribution(refuse), "answerable": distribution(answer)},
-            "misclassified": wrong,
-            "questions": rows,
+            "about": "Written by `python -m eval.calibrate` on the calibration split only; "
+            "sets rag.answerability.WEIGHTS and Settings.refusal_threshold.",
+            "weights": weights,
+            "threshold": cut,
+            "min_answered": MIN_ANSWERED,
+            "calibration": summary,
+            "examples": [
+                {
+                    "corpus": e.corpus,
+                    "id": e.id,
+                    "answerable": e.answerable,
+                    **e.features.values(),
+                    "p": round(probability(e.features, weights), 4),
+                }
+                for e in examples
+            ],
         },
     )
-    console.print(f"written {out}")
+    console.print(f"written {args.out}")
 
 
 if __name__ == "__main__":
-    app()
+    main()

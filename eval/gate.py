@@ -116,6 +116,8 @@ def mismatches(baseline: dict[str, Any], results_doc: dict[str, Any]) -> list[st
     notes = []
     if baseline.get("gold", {}).get("sha256") != run["gold"]["sha256"]:
         notes.append("the baseline was made from a different gold file")
+    if baseline.get("gold", {}).get("split") != run["gold"].get("split"):
+        notes.append("the baseline was made from another split of the gold questions")
     if baseline.get("corpus", {}).get("sha256") != run["corpus"]["sha256"]:
         notes.append("the baseline was made from a different corpus")
     then, now = baseline.get("config", {}), run["config"]

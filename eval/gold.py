@@ -13,6 +13,7 @@ alternatives (case-insensitively). Unknown keys are errors, so a typo such as
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -139,3 +140,22 @@ def check_sources(items: Sequence[GoldItem], known: Iterable[str], corpus: str) 
     if missing:
         listed = "; ".join(f"{s} (in {', '.join(ids)})" for s, ids in sorted(missing.items()))
         raise GoldError(f"gold questions name sources that are not in {corpus}: {listed}")
+
+
+Split = Literal["calibration", "heldout"]
+
+
+def splits(items: Sequence[GoldItem]) -> dict[str, Split]:
+    """{id: "calibration" | "heldout"}: within each question type, ids ordered by their hash
+    alternate between the two parts, so both hold every type in the same proportion and
+    adding a question never moves another. Rules are fitted on calibration only; the gate
+    and the reported figures use held-out."""
+    out: dict[str, Split] = {}
+    for qtype in QUESTION_TYPES:
+        ids = sorted(
+            (i.id for i in items if i.type == qtype),
+            key=lambda x: hashlib.sha256(x.encode()).hexdigest(),
+        )
+        for n, item_id in enumerate(ids):
+            out[item_id] = "calibration" if n % 2 == 0 else "heldout"
+    return out

@@ -17,6 +17,7 @@ def results_document(
     results: list[QuestionResult],
     settings: Settings,
     *,
+    split: str,
     gold: Path,
     corpus: Path,
     ingest: IngestReport,
@@ -30,7 +31,12 @@ def results_document(
         "run": {
             "started": started.isoformat(timespec="seconds"),
             "duration_s": round(duration_s, 2),
-            "gold": {"path": str(gold), "sha256": file_sha256(gold), "questions": len(results)},
+            "gold": {
+                "path": str(gold),
+                "sha256": file_sha256(gold),
+                "split": split,
+                "questions": len(results),
+            },
             "corpus": {
                 "path": str(corpus),
                 "sha256": corpus_fingerprint(corpus),

@@ -10,7 +10,8 @@ Exit codes: 0 no gated metric regressed, 1 at least one did, 2 no baseline (or b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from eval.gate import Row, baseline_document, compare, gate_summary, load_baseline, mismatches
-from eval.gold import GoldItem, load_gold
+from eval.gold import GoldItem, load_gold, splits
 from eval.harness import Judge, QuestionResult, run_questions, temporary_pipeline
 from eval.judge import JudgeSettings, make_judge
 from eval.results import results_document, write_json
 from rag.config import Settings
 from rag.ingest import IngestReport
+from rag.pipeline import Pipeline
 
 STYLE = {
     "REGRESSED": "bold red",
@@ -114,12 +116,18 @@ def run_eval(
     console: Console | None = None,
     err: Console | None = None,
     progress: ProgressFactory | None = None,
+    split: str = "heldout",
 ) -> int:
-    """Run the eval end to end and return the exit code (`progress` makes the bar)."""
+    """Run the eval end to end and return the exit code (`progress` makes the bar).
+
+    `split` chooses the gold questions: "heldout" (what is reported and gated; no rule is
+    fitted on it), "calibration" (what rules are fitted on) or "all"."""
     console = console or Console()
     err = err or Console(stderr=True)
     progress = progress or (lambda: Progress(console=err, transient=True))
-    items = load_gold(gold)
+    every = load_gold(gold)
+    parts = splits(every)
+    items = [i for i in every if split == "all" or parts[i.id] == split]
     old = load_baseline(baseline)  # fail fast on a broken baseline, before the long run
     judge_settings = JudgeSettings()
     judge = make_judge(settings, judge_settings) if judge_settings.enabled else None
@@ -128,6 +136,7 @@ def run_eval(
     doc = results_document(
         results,
         used,
+        split=split,
         gold=gold,
         corpus=corpus,
         ingest=ingest,
@@ -188,3 +197,71 @@ def explain(
             f"[bold green]PASS[/bold green]: no gated metric fell by more than "
             f"{doc['gate']['tolerance']}"
         )
+
+
+ARCHIVE_ARTICLES = Path("../shared/corpora/realtimeqa-dev/articles")
+ARCHIVE_TARGETS = {  # issue targets, on held-out questions
+    "in_text": 0.80,
+    "in_quotes": 0.75,
+    "answered": 0.95,
+    "refused_without_own": 0.70,
+}
+
+
+def run_archive_eval(
+    settings: Settings,
+    *,
+    index: Path | None,
+    split: str,
+    out: Path,
+    console: Console,
+    err: Console,
+    progress: ProgressFactory,
+) -> int:
+    """The archive eval (eval/archive.py): skipped with a message where the archive is absent."""
+    from eval.archive import QUESTIONS, ask_all, load_archive_questions, summarize
+    from rag.pipeline import open_pipeline
+
+    if not QUESTIONS.is_file() or not ARCHIVE_ARTICLES.is_dir():
+        err.print(
+            "[yellow]archive eval skipped:[/yellow] ../shared/corpora/realtimeqa-dev is not "
+            "on this machine"
+        )
+        return 0
+    items = [q for q in load_archive_questions() if split == "all" or q.split == split]
+    with progress() as bar:
+        task = bar.add_task("indexing", total=None)
+        if index is not None:  # a data dir that already holds the archive
+            scoped = settings.updated(data_dir=index, chroma_url=None)
+            context = open_pipeline(scoped)
+        else:
+            show = lambda p: bar.update(task, completed=p.files_done, total=p.files_total)  # noqa: E731
+            context = _pipeline_only(temporary_pipeline(settings, ARCHIVE_ARTICLES, show))
+        with context as pipe:
+            bar.update(task, description="answering", total=len(items), completed=0)
+            results = ask_all(pipe, items, on_done=lambda r: bar.advance(task))
+    groups = {s: [r for r in results if r.item.split == s] for s in ("calibration", "heldout")}
+    table = Table("metric", *[s for s, rs in groups.items() if rs], "target", box=box.SIMPLE_HEAD)
+    sums = {s: summarize(rs) for s, rs in groups.items() if rs}
+    for metric in next(iter(sums.values())):
+        target = ARCHIVE_TARGETS.get(metric)
+        cells = [_cell(sums[s][metric]) for s in sums]
+        table.add_row(metric, *cells, "" if target is None else f"≥ {target:.2f}")
+    console.print(table)
+    write_json(out, {"summary": sums, "questions": [r.record() for r in results]})
+    console.print(f"results: {out}")
+    return 0
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if isinstance(value, float) and value < 10 else f"{value:,.0f}"
+
+
+@contextmanager
+def _pipeline_only(
+    context: AbstractContextManager[tuple[Pipeline, IngestReport]],
+) -> Iterator[Pipeline]:
+    with context as (pipe, _):
+        yield pipe

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 Mode = Literal["answer", "refusal", "compare"]
 RequestMode = Literal["auto", "answer", "compare"]  # "auto": compare when the question asks to
+GroupBy = Literal["auto", "outlet", "article"]  # compare mode: "auto" = by outlet when known
 
 
 class Citation(BaseModel):
@@ -19,6 +20,8 @@ class Citation(BaseModel):
     quote: str = Field(description="Exact text of the cited sentence(s) in the cleaned article.")
     start: int = Field(description="Offset of the quote's first character in the cleaned article.")
     end: int = Field(description="Offset just past the quote's last character.")
+    published: str | None = Field(None, description="The article's date as its source gave it.")
+    date: str | None = Field(None, description="The article's date, ISO 8601 (YYYY-MM-DD).")
 
 
 class Claim(BaseModel):
@@ -48,9 +51,18 @@ class SourceEntry(BaseModel):
     title: str | None
     outlet: str | None
     published: str | None = None
+    date: str | None = None
     addresses_topic: bool
     summary: str
     citations: list[int] = Field(default_factory=list)
+
+
+class TimeWindow(BaseModel):
+    """The period the question spoke of ("this week"), read against `as_of`."""
+
+    phrase: str
+    since: str = Field(description="First day, ISO 8601.")
+    until: str = Field(description="Last day, ISO 8601.")
 
 
 class Answer(BaseModel):
@@ -69,6 +81,10 @@ class Answer(BaseModel):
         False, description="True when an LLM failed to cite and extractive answered."
     )
     rewritten_question: str | None = None
+    as_of: str | None = Field(None, description="The day the question was read against.")
+    time_window: TimeWindow | None = Field(
+        None, description="The period the question named, which the evidence was kept to."
+    )
     per_source: list[SourceEntry] | None = None
     synthesis: str | None = None
     retrieved: list[SourceRef] = Field(

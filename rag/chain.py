@@ -9,27 +9,24 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
-from rag.answer import Answer, RequestMode, SourceRef, Timings
+from rag.answer import Answer, GroupBy, RequestMode, SourceRef, TimeWindow, Timings
+from rag.answer_type import answers
+from rag.answerability import Features, around, probability
 from rag.citations import Validated, validate
 from rag.compare.comparer import Comparer, CompareResult
 from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError
-from rag.evidence import (
-    Sentence,
-    answer_kind,
-    holds_kind,
-    rank_sentences,
-    select,
-    strength,
-)
+from rag.evidence import Sentence, rank_sentences, select
 from rag.filters import Filters
-from rag.generation.base import REFUSAL, Generator, is_refusal
+from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
+from rag.timeframe import Window, window_in
 
 EventName = Literal["sources", "delta", "citation", "done"]
 
@@ -52,6 +49,36 @@ def source_refs(items: Sequence[Any]) -> list[SourceRef]:
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a question is read against: its filters, the day asked, the window it names."""
+
+    filters: Filters
+    as_of: date
+    window: Window | None
+
+    @classmethod
+    def of(cls, question: str, filters: Filters, as_of: date | None) -> Scope:
+        day = as_of or date.today()
+        window = window_in(question, day)
+        if as_of is not None:  # asked as of a past day: nothing from after it
+            filters = filters.within(date.min, as_of)
+        if window is not None:
+            filters = filters.preferring(window.start, window.end)
+        return cls(filters, day, window)
+
+    def fields(self) -> dict[str, Any]:
+        """The Answer fields that say what the question was read against."""
+        window = None
+        if self.window is not None:
+            window = TimeWindow(
+                phrase=self.window.phrase,
+                since=self.window.start.isoformat(),
+                until=self.window.end.isoformat(),
+            )
+        return {"as_of": self.as_of.isoformat(), "time_window": window}
+
+
 class AnswerChain:
     def __init__(self, retriever: Retriever, generator: Generator, settings: Settings) -> None:
         self.retriever = retriever
@@ -67,9 +94,14 @@ class AnswerChain:
         k: int | None = None,
         filters: Filters | None = None,
         mode: RequestMode = "auto",
+        as_of: date | None = None,
+        group_by: GroupBy = "auto",
     ) -> Answer:
         final: Answer | None = None
-        for event in self.events(question, k=k, filters=filters, mode=mode):
+        events = self.events(
+            question, k=k, filters=filters, mode=mode, as_of=as_of, group_by=group_by
+        )
+        for event in events:
             if event.event == "done":
                 final = event.data
         assert final is not None
@@ -82,7 +114,9 @@ class AnswerChain:
         if not question:
             raise EmptyQuestionError("the question is empty")
         retrieval = self.retriever.retrieve(question, k=k, filters=filters)
-        return retrieval, rank_sentences(retrieval, embed=self.retriever.embed_sentences)
+        reads = max(1, self.settings.extractive_sentences)  # what the answer and refusal read
+        ranked = rank_sentences(retrieval, embed=self.retriever.embed_sentences, refine_top=reads)
+        return retrieval, ranked
 
     def events(
         self,
@@ -90,33 +124,45 @@ class AnswerChain:
         k: int | None = None,
         filters: Filters | None = None,
         mode: RequestMode = "auto",
+        as_of: date | None = None,
+        group_by: GroupBy = "auto",
     ) -> Iterator[Event]:
         """Stream of events for one question; `mode` "compare" (or "auto" on a comparative
-        question) answers per source, "answer" always gives a single answer."""
+        question) answers per source, "answer" always gives a single answer. `as_of` (default
+        today) is the day the question is asked on: "this week" in it means the week up to
+        that day, and the evidence is kept to that window; an explicit `as_of` also leaves
+        out articles dated after it."""
+        scope = Scope.of(question, filters or Filters(), as_of)
         if mode == "compare" or (mode == "auto" and is_comparative(question)):
-            yield from self._compare_events(question, filters)
+            yield from self._compare_events(question, scope, group_by)
             return
         started = time.perf_counter()
-        retrieval, ranked = self.retrieve(question, k=k, filters=filters)
+        retrieval, ranked = self.retrieve(question, k=k, filters=scope.filters)
         t_retrieved = time.perf_counter()
         yield Event("sources", retrieval.passages)
 
         base = {
             "question": retrieval.question,
             "retrieved": source_refs(retrieval.passages),
+            **scope.fields(),
         }
         strong = select(ranked, self.settings.extractive_sentences)
-        if strength(ranked) < self.settings.refusal_threshold or not holds_kind(
-            strong, answer_kind(retrieval.question)
-        ):
-            yield Event("delta", REFUSAL)
+        # What the answer can come from: the strong sentences and the best one's whole chunk
+        # (a quote runs on for sentences after "…, she said:"), title and outlet.
+        context = (
+            " ".join([*(s.text for s in strong), around(ranked[0], whole=True)]) if ranked else ""
+        )
+        likely = probability(Features.of(ranked, retrieval, scope.filters))
+        if likely < self.settings.refusal_threshold or not answers(retrieval.question, context):
+            text = refusal(scope.window.describe() if scope.window else None)
+            yield Event("delta", text)
             yield Event(
-                "done", self._finish(base, REFUSAL, None, self.generator.name, started, t_retrieved)
+                "done", self._finish(base, text, None, self.generator.name, started, t_retrieved)
             )
             return
 
         generator: Generator = self.generator
-        evidence = generator.evidence(ranked)
+        evidence = generator.evidence(ranked, retrieval)
         text = ""
         for piece in generator.stream(retrieval.question, evidence):
             text += piece
@@ -131,7 +177,7 @@ class AnswerChain:
                 text, checked = retry, checked_retry
             else:
                 generator, fallback = self._fallback, True
-                evidence = generator.evidence(ranked)
+                evidence = generator.evidence(ranked, retrieval)
                 text = "".join(generator.stream(retrieval.question, evidence))
                 checked = validate(text, evidence)
             yield Event("delta", {"replace": text})
@@ -145,14 +191,15 @@ class AnswerChain:
         answer.fallback = fallback
         yield Event("done", answer)
 
-    def _compare_events(self, question: str, filters: Filters | None) -> Iterator[Event]:
+    def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
         started = time.perf_counter()
         question = question.strip()
         if not question:
             raise EmptyQuestionError("the question is empty")
         result: CompareResult | None = None
         t_retrieved = started
-        for kind, data in self.comparer.run(question, self.retriever.check(filters)):
+        filters = self.retriever.check(scope.filters)
+        for kind, data in self.comparer.run(question, filters, group_by):
             if kind == "findings":
                 t_retrieved = time.perf_counter()
                 yield Event("sources", data)
@@ -186,6 +233,7 @@ class AnswerChain:
                     for e in result.entries
                     if e.addresses_topic
                 ],
+                **scope.fields(),
             ),
         )
 

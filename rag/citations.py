@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer import Citation, Claim
+from rag.dates import parse_date
 from rag.evidence import Sentence
 from rag.text import negated_terms, sentences, terms
 
@@ -105,6 +106,7 @@ class Validated:
 
 def to_citation(n: int, sentence: Sentence) -> Citation:
     chunk = sentence.chunk
+    day = parse_date(chunk.published)
     return Citation(
         n=n,
         source_id=chunk.source_id,
@@ -114,6 +116,8 @@ def to_citation(n: int, sentence: Sentence) -> Citation:
         quote=sentence.text,
         start=sentence.span.start,
         end=sentence.span.end,
+        published=chunk.published,
+        date=day.isoformat() if day else None,
     )
 
 

@@ -10,12 +10,14 @@ filter on: it gives None rather than a made-up first of the month.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from dateutil import parser
 
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # differ in every field
 
 
+@lru_cache(maxsize=8192)  # an article's date is read for every passage of it
 def parse_date(text: str | None) -> date | None:
     """The calendar date `text` names, or None when it names none (or only part of one)."""
     if not text or not text.strip():

@@ -1,8 +1,9 @@
 """Evidence: rank the sentences of retrieved passages against the question.
 
 A sentence's score mixes three signals, each in [0, 1]:
-- coverage: IDF-weighted share of the question's terms it contains (plus a quarter of its
-  best neighbour's, so "… says Mayor Ana Ruiz." lends weight to the quote that follows);
+- coverage: IDF-weighted share of the question's terms it contains, plus a quarter of the
+  share its context adds: its best neighbour ("… says Mayor Ana Ruiz." lends weight to the
+  quote that follows) or its article's title and outlet ("according to the Ellis Post");
 - dense: cosine of its vector with the question's;
 - passage: the fused retrieval score of the chunk it comes from.
 The best sentence's score is the evidence strength the refusal threshold applies to.
@@ -27,8 +28,8 @@ from rag.store import StoredChunk
 from rag.text import Span, terms
 
 W_COVERAGE, W_DENSE, W_PASSAGE = 0.5, 0.35, 0.15
-# How many of the best sentences get a vector of their own: as many as any decision reads
-# (refusal the first, an extractive answer three, compare's addressing five).
+# How many of the best sentences get a vector of their own by default: as many as any
+# decision reads (refusal the first, an extractive answer three, compare's addressing five).
 REFINE_TOP = 5
 Embed = Callable[[list[str]], list[list[float]]]
 NEIGHBOUR_SHARE = 0.25
@@ -55,17 +56,31 @@ class Sentence:
         return (self.chunk.source_id, self.span.start)
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+_CLOSED = re.compile(r"[.!?…][\"”’')\]]*$")
+_ASKS = re.compile(r"\?[\"”’')\]]*$")  # a question ("What is the plan?") answers none
+HEADING_WORDS = 16  # a line this short without a closing stop is a heading or a label
+
+
+def is_heading(text: str) -> bool:
+    """A heading, title or label ("Peacekeepers on the border"): short, with no closing
+    punctuation. It lends its words to its neighbours but is not quoted as an answer."""
+    return len(text.split()) <= HEADING_WORDS and not _CLOSED.search(text.strip())
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def rank_sentences(
-    retrieval: Retrieval, passages: Sequence[Passage] | None = None, embed: Embed | None = None
+    retrieval: Retrieval,
+    passages: Sequence[Passage] | None = None,
+    embed: Embed | None = None,
+    refine_top: int = REFINE_TOP,
 ) -> list[Sentence]:
     """Every distinct sentence of the passages, best first (deterministic order).
 
     The dense signal is the cosine of each sentence's stored vector (unit length) with
-    the question's; with `embed`, the best `REFINE_TOP` are rescored by `refine`.
+    the question's; with `embed`, the best `refine_top` are rescored by `refine`.
     """
     passages = retrieval.passages if passages is None else passages
     q_terms = terms(retrieval.question)
@@ -76,14 +91,19 @@ def rank_sentences(
         chunk = passage.chunk
         texts = [chunk.sentence_text(span) for span in chunk.sentences]
         covs = [retrieval.stats.coverage(q_terms, set(terms(t))) for t in texts]
+        about = set(terms(" ".join(x for x in (chunk.title, chunk.outlet) if x)))
+        meta = retrieval.stats.coverage(q_terms, about) if about else 0.0
         sims = (
             chunk.vectors @ query
             if chunk.vectors is not None and len(chunk.vectors) == len(texts)
             else np.zeros(len(texts), dtype=np.float32)
         )
         for i, (span, text) in enumerate(zip(chunk.sentences, texts, strict=True)):
+            if is_heading(text) or _ASKS.search(text):  # lends words, answers nothing
+                continue
             neighbours = [covs[j] for j in (i - 1, i + 1) if 0 <= j < len(covs)]
-            cov = min(1.0, covs[i] + NEIGHBOUR_SHARE * max(neighbours, default=0.0))
+            context = max([meta, *neighbours])
+            cov = min(1.0, covs[i] + NEIGHBOUR_SHARE * context)
             rows.append((passage, span, text, cov, float(sims[i])))
     best: dict[tuple[str, int], Sentence] = {}
     for passage, span, text, cov, sim in rows:
@@ -93,16 +113,18 @@ def rank_sentences(
         if sentence.key not in best or best[sentence.key].score < score:
             best[sentence.key] = sentence  # overlapping chunks repeat sentences
     ranked = _ordered(best.values())
-    return refine(ranked, query, embed) if embed is not None else ranked
+    return refine(ranked, query, embed, refine_top) if embed is not None else ranked
 
 
 def _ordered(sentences: Iterable[Sentence]) -> list[Sentence]:
     return sorted(sentences, key=lambda s: (-s.score, s.source_id, s.span.start))
 
 
-def refine(ranked: Sequence[Sentence], query: np.ndarray, embed: Embed) -> list[Sentence]:
-    """The best `REFINE_TOP` sentences rescored with vectors of their own text, then resorted."""
-    head = list(ranked[:REFINE_TOP])
+def refine(
+    ranked: Sequence[Sentence], query: np.ndarray, embed: Embed, top: int = REFINE_TOP
+) -> list[Sentence]:
+    """The best `top` sentences rescored with vectors of their own text, then resorted."""
+    head = list(ranked[:top])
     if not head:
         return list(ranked)
     own = np.asarray(embed([s.text for s in head]), dtype=np.float32)
@@ -111,7 +133,7 @@ def refine(ranked: Sequence[Sentence], query: np.ndarray, embed: Embed) -> list[
         replace(s, dense=sim, score=s.score + W_DENSE * (sim - s.dense))
         for s, sim in zip(head, np.clip(own @ query, 0.0, None).astype(float).tolist(), strict=True)
     ]
-    return _ordered([*rescored, *ranked[REFINE_TOP:]])
+    return _ordered([*rescored, *ranked[top:]])
 
 
 def select(ranked: Sequence[Sentence], limit: int, relative_floor: float = 0.8) -> list[Sentence]:
@@ -125,7 +147,7 @@ def select(ranked: Sequence[Sentence], limit: int, relative_floor: float = 0.8) 
         if len(chosen) == limit or sentence.score < floor:
             break
         own = set(terms(sentence.text))
-        if any(_jaccard(own, other) >= DUPLICATE_OVERLAP for other in seen_terms):
+        if any(jaccard(own, other) >= DUPLICATE_OVERLAP for other in seen_terms):
             continue
         chosen.append(sentence)
         seen_terms.append(own)
@@ -157,46 +179,6 @@ def with_context(chosen: Sequence[Sentence]) -> list[Sentence]:
                 keys.add(context.key)
         out.append(sentence)
     return out
-
-
-# Questions that ask for a date or a quantity can only be answered by evidence holding one.
-_ASKS_DATE = re.compile(
-    r"\b(?:what|which|exact|on\ what|in\ what)\s+(?:exact\s+)?(?:date|day|year|month)\b",
-    re.IGNORECASE | re.VERBOSE,
-)
-_ASKS_NUMBER = re.compile(
-    r"\b(?:how\ (?:much|many)|what\s+(?:exact\s+)?(?:percentage|share|proportion|amount|number|"
-    r"dollar\ amount|sum|figure)|how\ (?:large|big)\ (?:a|an|is|was)\b)",
-    re.IGNORECASE | re.VERBOSE,
-)
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_HAS_DATE = re.compile(
-    rf"\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"(?:19|20)\d\d|yesterday|today|tomorrow|\d{1,2}/\d{1,2})\b",
-    re.IGNORECASE,
-)
-_HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
-    r"millions?|billions?|trillions?|half|third|quarter|percent|twice|double)\b",
-    re.IGNORECASE,
-)
-
-
-def answer_kind(question: str) -> str | None:
-    """ "date" or "number" when the question asks for one, else None."""
-    if _ASKS_DATE.search(question):
-        return "date"
-    if _ASKS_NUMBER.search(question):
-        return "number"
-    return None
-
-
-def holds_kind(sentences: Sequence[Sentence], kind: str | None) -> bool:
-    """Whether any of `sentences` contains the kind of value the question asks for."""
-    if kind is None:
-        return True
-    pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER
-    return any(pattern.search(s.text) for s in sentences)
 
 
 def strength(ranked: Sequence[Sentence]) -> float:

@@ -3,7 +3,8 @@
 The index is an SQLite FTS5 table in the catalog (rag/catalog.py), written in the same
 transaction as the chunks, so it is incremental (a write costs the document written) and
 shared by every process. Chunks are indexed as their `terms()` (stemmed, no stop words),
-and questions are matched the same way, so "negotiations" finds "negotiate".
+and questions are matched the same way, so "negotiations" finds "negotiate". The queries
+themselves are planned in rag/search.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.catalog import Catalog
-from rag.filters import Filters
 from rag.text import terms
 
 
@@ -56,21 +56,3 @@ def term_stats(catalog: Catalog, query_terms: Iterable[str]) -> TermStats:
         row = catalog.query("SELECT doc FROM term_docs WHERE term = ?", (term,))
         df[term] = int(row[0][0]) if row else 0
     return TermStats(size=catalog.chunk_count(), df=df)
-
-
-def search(
-    catalog: Catalog, query_terms: Sequence[str], n: int, filters: Filters | None = None
-) -> list[tuple[str, float]]:
-    """(chunk_id, BM25 score) of the `n` best chunks for the terms, best first."""
-    if not query_terms or n <= 0:
-        return []
-    condition, params = (filters or Filters()).sql()
-    rows = catalog.query(
-        "SELECT c.chunk_id, -bm25(chunk_terms) AS score FROM chunk_terms "
-        "JOIN chunks AS c ON c.id = chunk_terms.rowid "
-        "JOIN documents AS d ON d.source_id = c.source_id "
-        f"WHERE chunk_terms MATCH ? AND {condition} "
-        "ORDER BY bm25(chunk_terms), c.chunk_id LIMIT ?",
-        [match_expression(query_terms), *params, n],
-    )
-    return [(str(cid), float(score)) for cid, score in rows]

@@ -15,7 +15,7 @@ from rag.catalog import ChunkRow, DocumentRow
 from rag.chunking import Chunk
 from rag.dates import parse_date
 from rag.documents import Document
-from rag.filters import day_number
+from rag.filters import UNDATED, day_number
 from rag.text import Span
 
 
@@ -88,8 +88,7 @@ def vector_meta(doc: Document) -> dict[str, Any]:
     if doc.outlet:
         meta["outlet"] = doc.outlet
     day = parse_date(doc.published)
-    if day is not None:
-        meta["published_day"] = day_number(day)
+    meta["published_day"] = day_number(day) if day is not None else UNDATED
     return meta
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.config import Settings
+from rag.dates import parse_date
 from rag.errors import UnknownSourceError
 from rag.filters import Filters
 from rag.lexical import TermStats
@@ -121,24 +122,33 @@ class Retriever:
     ) -> tuple[list[Passage], list[float], TermStats]:
         """The fused `n` best dense and `n` best lexical chunks for `query`, best first,
         with their sentence vectors; plus the query vector and the query terms' IDF."""
+        filters = filters or Filters()
         vector = self._store.embedder.embed_query(query)
         query_terms = terms(query)
+        stats = self._store.term_stats(query_terms)
         dense = dict(self._store.dense(vector, n, filters))
-        lexical = dict(self._store.lexical(query_terms, n, filters))
+        lexical = dict(self._store.lexical(query_terms, n, filters, stats))
+        preferred = filters.preferred()
+        if preferred is not None:  # the window's own best too, whatever the rest scores
+            dense |= dict(self._store.dense(vector, n, preferred))
+            lexical |= dict(self._store.lexical(query_terms, n, preferred, stats))
         fused = fuse(dense, lexical, self._settings.lexical_weight)
         found = self._store.chunks([cid for cid, _ in fused], vectors=True)
         lex_top = max(lexical.values(), default=0.0)
+        bonus = self._settings.window_bonus
         passages = [
             Passage(
                 chunk=found[cid],
-                score=score,
+                score=score
+                + (bonus if filters.is_preferred(parse_date(found[cid].published)) else 0),
                 dense=dense.get(cid, 0.0),
                 lexical=(lexical.get(cid, 0.0) / lex_top) if lex_top else 0.0,
             )
             for cid, score in fused
             if cid in found  # a vector whose document is mid-write or gone is skipped
         ]
-        return passages, vector, self._store.term_stats(query_terms)
+        passages.sort(key=lambda p: (-p.score, p.chunk.chunk_id))
+        return passages, vector, stats
 
     def retrieve(
         self, question: str, k: int | None = None, filters: Filters | None = None

@@ -31,6 +31,7 @@ from rag.embeddings import CachedEmbeddings
 from rag.errors import UnknownSourceError
 from rag.filters import Filters
 from rag.lexical import TermStats
+from rag.library import SOURCE_COLUMNS, Outlet, Page, browse, outlets
 from rag.records import (
     Prepared,
     SourceInfo,
@@ -40,6 +41,7 @@ from rag.records import (
     stored_chunk,
     vector_meta,
 )
+from rag.search import Searcher
 from rag.vectors import VectorIndex, open_vectors
 
 __all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "open_store"]
@@ -47,7 +49,6 @@ __all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "open_store"]
 CATALOG_FILE = "catalog.sqlite3"
 
 
-_SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash"
 _CHUNK_COLUMNS = (
     "c.chunk_id, c.source_id, c.idx, c.start, c.end, c.sentences, "
     "substr(d.text, c.start + 1, c.end - c.start), d.title, d.outlet, d.published"
@@ -61,6 +62,7 @@ class ChunkStore:
         self._catalog = catalog
         self._vectors = vectors
         self._embedder = embedder
+        self._search = Searcher(catalog, vectors)
 
     @property
     def embedder(self) -> CachedEmbeddings:
@@ -96,15 +98,25 @@ class ChunkStore:
     def sources(self, source_ids: Sequence[str] | None = None) -> list[SourceInfo]:
         """Indexed sources (all, or those of `source_ids` that exist), by id."""
         if source_ids is None:
-            rows = self._catalog.query(f"SELECT {_SOURCE_COLUMNS} FROM documents ORDER BY 1")
+            rows = self._catalog.query(f"SELECT {SOURCE_COLUMNS} FROM documents ORDER BY 1")
         else:
             rows = []
             for part in _parts(list(dict.fromkeys(source_ids))):
                 marks = ",".join("?" * len(part))
-                sql = f"SELECT {_SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
+                sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
                 rows += self._catalog.query(sql, part)
             rows.sort()
         return [SourceInfo(*row) for row in rows]
+
+    def browse(
+        self, query: str | None = None, outlet: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Page:
+        """A page of sources, newest first (rag/library.py)."""
+        return browse(self._catalog, query, outlet, limit, offset)
+
+    def outlets(self) -> list[Outlet]:
+        """Every outlet with its article count and date range (rag/library.py)."""
+        return outlets(self._catalog)
 
     @sqlite_errors
     def source_count(self) -> int:
@@ -124,18 +136,24 @@ class ChunkStore:
             raise UnknownSourceError(f"no source {source_id!r} in the index")
         return str(rows[0][0])
 
+    @sqlite_errors
     def dense(
         self, vector: Sequence[float], k: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine) of the `k` nearest chunks that pass `filters`."""
-        return self._vectors.search(vector, k, (filters or Filters()).chroma_where())
+        return self._search.dense(vector, k, filters)
 
     @sqlite_errors
     def lexical(
-        self, query_terms: Sequence[str], k: int, filters: Filters | None = None
+        self,
+        query_terms: Sequence[str],
+        k: int,
+        filters: Filters | None = None,
+        stats: TermStats | None = None,
     ) -> list[tuple[str, float]]:
         """(chunk_id, BM25) of the `k` best lexical matches that pass `filters`."""
-        return lexical.search(self._catalog, query_terms, k, filters)
+        stats = stats or lexical.term_stats(self._catalog, query_terms)
+        return self._search.lexical(query_terms, k, stats, filters)
 
     @sqlite_errors
     def term_stats(self, query_terms: Sequence[str]) -> TermStats:

@@ -17,11 +17,8 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ApiKey])
 @router.post("/ask", response_model=Answer, responses=SSE_RESPONSE)
 async def ask(body: AskRequest, services: ServicesDep) -> Answer | StreamingResponse:
     """Answer a question from the indexed articles, with validated citations."""
-    filters = services.filters(body.sources)
+    options = services.options(body)
     if body.stream:
-        events = services.chain.events(body.question, k=body.k, filters=filters, mode=body.mode)
-        return event_stream(*await start(events))
-    answer: Answer = await run_in_threadpool(
-        services.chain.ask, body.question, k=body.k, filters=filters, mode=body.mode
-    )
+        return event_stream(*await start(services.chain.events(body.question, **options)))
+    answer: Answer = await run_in_threadpool(services.chain.ask, body.question, **options)
     return answer

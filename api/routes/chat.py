@@ -28,7 +28,7 @@ ConversationPath = Annotated[str, Path(pattern=CONVERSATION_ID)]
 @router.post("/chat", response_model=ChatAnswer, responses=SSE_RESPONSE)
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | StreamingResponse:
     """Answer a message in a conversation; follow-ups are rewritten with its history."""
-    filters = services.filters(body.sources)
+    options = services.options(body)
     cid = body.conversation_id or new_conversation_id()
     history = await run_in_threadpool(services.history, cid) if body.conversation_id else []
     standalone = await run_in_threadpool(services.standalone, body.message, history)
@@ -38,11 +38,9 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | Streami
             assert isinstance(answer, Answer)
             return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 
-        events = services.chain.events(standalone, k=body.k, filters=filters, mode=body.mode)
+        events = services.chain.events(standalone, **options)
         return event_stream(*await start(events), finish=finish)
-    answer = await run_in_threadpool(
-        services.chain.ask, standalone, k=body.k, filters=filters, mode=body.mode
-    )
+    answer = await run_in_threadpool(services.chain.ask, standalone, **options)
     return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 
 

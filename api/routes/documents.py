@@ -2,34 +2,72 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import ApiKey, ServicesDep
-from api.schemas import DeletedOut, DocumentOut, SourceOut, SourcesOut
+from api.schemas import (
+    DeletedOut,
+    DocumentOut,
+    OutletOut,
+    OutletsOut,
+    SourceOut,
+    SourcesOut,
+    SourceText,
+)
 from api.uploads import REQUEST_BODY, read_document
 from rag.documents import validate_source_id
+from rag.library import Outlet
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+NOT_FOUND = {"description": "No source with this id in the index."}
 
 router = APIRouter(prefix="/v1", tags=["documents"], dependencies=[ApiKey])
 
 
 @router.get("/sources", response_model=SourcesOut)
-async def list_sources(services: ServicesDep) -> SourcesOut:
-    """Every indexed source with its metadata and chunk count."""
-    infos = await run_in_threadpool(services.pipeline.store.sources)
-    return SourcesOut(sources=[SourceOut(**vars(i)) for i in infos])
+async def list_sources(
+    services: ServicesDep,
+    q: Annotated[str | None, Query(max_length=200, description="In the title or id.")] = None,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SourcesOut:
+    """Indexed sources, newest first, a page at a time, with metadata and chunk counts."""
+    page = await run_in_threadpool(services.pipeline.store.browse, q, outlet, limit, offset)
+    return SourcesOut(total=page.total, sources=[SourceOut.of(i) for i in page.sources])
 
 
-@router.get("/sources/{source_id}", response_model=SourceOut)
+@router.get("/outlets", response_model=OutletsOut)
+async def list_outlets(services: ServicesDep) -> OutletsOut:
+    """Every outlet with its article count and date range, most articles first."""
+    found = await run_in_threadpool(services.pipeline.store.outlets)
+    return OutletsOut(outlets=[OutletOut(outlet=o.name, **_counts(o)) for o in found])
+
+
+def _counts(o: Outlet) -> dict[str, Any]:
+    return {"articles": o.articles, "first": o.first, "last": o.last}
+
+
+@router.get("/sources/{source_id}", response_model=SourceOut, responses={404: NOT_FOUND})
 async def get_source(source_id: str, services: ServicesDep) -> SourceOut:
     """One indexed source with its metadata and chunk count."""
     validate_source_id(source_id)
-    infos = await run_in_threadpool(services.pipeline.store.sources)
-    for info in infos:
-        if info.source_id == source_id:
-            return SourceOut(**vars(info))
-    raise HTTPException(404, f"no source {source_id!r} in the index")
+    return SourceOut.of(await run_in_threadpool(services.pipeline.store.source, source_id))
+
+
+@router.get("/sources/{source_id}/text", response_model=SourceText, responses={404: NOT_FOUND})
+async def get_source_text(source_id: str, services: ServicesDep) -> SourceText:
+    """The cleaned text of one source: every citation's `start`/`end` index into it."""
+    validate_source_id(source_id)
+    store = services.pipeline.store
+    info = await run_in_threadpool(store.source, source_id)
+    text = await run_in_threadpool(store.document_text, source_id)
+    return SourceText(**SourceOut.of(info).model_dump(), text=text)
 
 
 @router.post(

@@ -8,14 +8,15 @@ bodies, so `rag --help` starts without loading Chroma, LangChain or the embedder
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rag.answer import RequestMode
+from rag.answer import GroupBy, RequestMode
 from rag.cli.bench import bench_app
 from rag.cli.llm import llm_app
 from rag.cli.output import (
@@ -99,6 +100,20 @@ def ask(
     compare: Annotated[
         bool, typer.Option("--compare", help="Answer per source (compare mode)")
     ] = False,
+    outlet: Annotated[
+        list[str] | None, typer.Option("--outlet", help="Only articles from these outlets")
+    ] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before")
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Ask as on this day (default today)"),
+    ] = None,
+    group_by: Annotated[str, typer.Option(help="Compare mode: auto, outlet or article")] = "auto",
 ) -> None:
     """Answer a question with numbered citations."""
     from rag.filters import Filters
@@ -106,13 +121,25 @@ def ask(
 
     settings = settings_with(generator=generator)
     mode: RequestMode = "compare" if compare else "auto"
-    filters = Filters.of(sources=source)
+    if group_by not in ("auto", "outlet", "article"):
+        raise typer.BadParameter("--group-by is auto, outlet or article")
+    filters = Filters.of(
+        sources=source,
+        outlets=outlet,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    day = as_of.date() if as_of else None
+    grouping = cast(GroupBy, group_by)  # checked above
     with domain_errors(), open_pipeline(settings) as pipe:
         if pipe.store.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         if stream and not json_out:
             answer = None
-            for event in pipe.chain.events(question, k=k, filters=filters, mode=mode):
+            events = pipe.chain.events(
+                question, k=k, filters=filters, mode=mode, as_of=day, group_by=grouping
+            )
+            for event in events:
                 if event.event == "delta" and isinstance(event.data, str):
                     sys.stdout.write(event.data)
                     sys.stdout.flush()
@@ -125,7 +152,9 @@ def ask(
             assert answer is not None
             print_answer(answer, with_text=False)
             return
-        answer = pipe.chain.ask(question, k=k, filters=filters, mode=mode)
+        answer = pipe.chain.ask(
+            question, k=k, filters=filters, mode=mode, as_of=day, group_by=grouping
+        )
     if json_out:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -207,11 +236,35 @@ def eval_(
         bool, typer.Option("--update-baseline", help="Write the baseline from this run")
     ] = False,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
+    archive: Annotated[
+        bool, typer.Option("--archive", help="The shared archive's quiz instead (long)")
+    ] = False,
+    archive_index: Annotated[
+        Path | None, typer.Option(help="With --archive: a data dir that holds the archive")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="Gold questions: heldout (gated), calibration or all")
+    ] = "heldout",
 ) -> None:
-    """Score answers on gold questions; exit 1 when a metric falls below the baseline."""
-    from eval.runner import run_eval
+    """Score answers on gold questions; exit 1 when a metric falls below the baseline.
+    With --archive, the shared archive's quiz questions over all its articles (reported)."""
+    from eval.runner import run_archive_eval, run_eval
 
     settings = settings_with(generator=generator)
+    if split not in ("heldout", "calibration", "all"):
+        raise typer.BadParameter("--split is heldout, calibration or all")
+    if archive:
+        with domain_errors():
+            code = run_archive_eval(
+                settings,
+                index=archive_index,
+                split=split,
+                out=results.with_name("results-archive.json"),
+                console=out,
+                err=err,
+                progress=progress_bar,
+            )
+        raise typer.Exit(code)
     with domain_errors():
         code = run_eval(
             settings,
@@ -225,6 +278,7 @@ def eval_(
             console=out,
             err=err,
             progress=progress_bar,
+            split=split,
         )
     raise typer.Exit(code)
 

@@ -103,8 +103,8 @@ def print_compare(answer: Answer) -> None:
         name = escape(entry.outlet or entry.title or entry.source_id)
         if name != entry.source_id:
             name += f"\n[dim]{entry.source_id}[/dim]"
-        if entry.published:
-            name += f"\n[dim]{escape(entry.published)}[/dim]"
+        if entry.date or entry.published:
+            name += f"\n[dim]{escape(entry.date or entry.published or '')}[/dim]"
         table.add_row(
             name,
             "[green]yes[/green]" if entry.addresses_topic else "[dim]no[/dim]",
@@ -123,7 +123,7 @@ def print_answer(answer: Answer, with_text: bool = True) -> None:
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
-            label = " — ".join(x for x in (c.title, c.outlet) if x) or c.source_id
+            label = " — ".join(x for x in (c.title, c.outlet, c.date) if x) or c.source_id
             out.print(
                 f"[cyan][{c.n}][/cyan] {escape(label)} [dim]({c.source_id}, "
                 f"chars {c.start}-{c.end})[/dim]"
@@ -132,7 +132,9 @@ def print_answer(answer: Answer, with_text: bool = True) -> None:
     if answer.dropped_citations:
         out.print(f"[yellow]dropped invalid markers:[/yellow] {answer.dropped_citations}")
     note = " (fallback: the LLM gave no valid citation)" if answer.fallback else ""
+    window = answer.time_window
+    when = f" · {window.phrase}: {window.since} to {window.until}" if window else ""
     out.print(
-        f"\n[dim]{answer.mode} · generator {answer.generator}{note} · "
+        f"\n[dim]{answer.mode} · generator {answer.generator}{note}{escape(when)} · "
         f"{answer.timings_ms.total:.0f} ms[/dim]"
     )

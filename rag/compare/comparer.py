@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag.answer import Citation, Claim, SourceEntry
+from rag.answer import Citation, Claim, GroupBy, SourceEntry
 from rag.citations import MARKER, keep_markers, markers, to_citation, validate
 from rag.compare.detect import topic_label, topic_of
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import label, synthesis
+from rag.dates import parse_date
 from rag.evidence import Sentence, select
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
@@ -62,7 +63,9 @@ class Comparer:
             return None  # an uncited sentence: use the source's own sentences instead
         return text.strip()
 
-    def run(self, question: str, filters: Filters | None = None) -> Iterator[tuple[str, object]]:
+    def run(
+        self, question: str, filters: Filters | None = None, group_by: GroupBy = "auto"
+    ) -> Iterator[tuple[str, object]]:
         """Yields ("findings", passages), ("delta", text) pieces, then ("result", CompareResult)."""
         topic = topic_of(question)
         findings = find_per_source(self._retriever, topic, filters)
@@ -117,11 +120,13 @@ class Comparer:
 
 def _entry(f: SourceFinding, summary: str, citations: list[int] | None = None) -> SourceEntry:
     """A per-source entry; with no citations it records that the source is silent."""
+    day = parse_date(f.published)
     return SourceEntry(
         source_id=f.source_id,
         title=f.title,
         outlet=f.outlet,
         published=f.published,
+        date=day.isoformat() if day else None,
         addresses_topic=citations is not None,
         summary=summary,
         citations=citations or [],

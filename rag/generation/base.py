@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from rag.evidence import Sentence
+from rag.retrieval import Retrieval
 
 REFUSAL = "The sources don't cover this question."
 
@@ -13,7 +15,7 @@ REFUSAL = "The sources don't cover this question."
 class Generator(Protocol):
     name: str
 
-    def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
+    def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
         """The evidence sentences it will cite, in marker order ([1] is the first)."""
         ...
 
@@ -24,10 +26,18 @@ class Generator(Protocol):
         ...
 
 
+_REFUSAL = re.compile(r"\bsources\b(?: from [^.]{1,80}?)? (?:don't|do not) cover\b")
+
+
+def refusal(window: str | None = None) -> str:
+    """The refusal text, naming the period searched when the question named one."""
+    return f"The sources from {window} don't cover this question." if window else REFUSAL
+
+
 def is_refusal(text: str) -> bool:
     """True when an answer says the sources don't cover the question."""
     flat = " ".join(text.lower().replace("’", "'").split())
-    return "sources don't cover" in flat or "sources do not cover" in flat
+    return bool(_REFUSAL.search(flat))
 
 
 def format_evidence(evidence: Sequence[Sentence]) -> str:

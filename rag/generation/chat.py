@@ -16,6 +16,7 @@ from rag.errors import GenerationError
 from rag.evidence import Sentence
 from rag.generation.base import format_evidence
 from rag.llm.prompts import load_prompt
+from rag.retrieval import Retrieval
 
 
 def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:
@@ -45,7 +46,7 @@ class ChatGenerator:
             | StrOutputParser()
         )
 
-    def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
+    def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
         return reading_order(ranked[: self._limit])
 
     def stream(

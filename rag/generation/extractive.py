@@ -1,13 +1,89 @@
 """Extractive generator: the answer is the best evidence sentences, verbatim, each cited.
 
-No LLM, fully deterministic: the same index and question give the same answer.
+No LLM, fully deterministic: the same index and question give the same answer. A question
+that asks for a value (a name, a number, a date: "Which city …?") gets as little as
+answers it: the best sentence; another only when it adds a good part of what the question
+asks about (a fifth of its IDF weight) or holds the value the first lacks; failing that,
+the sentence of the same article, retrieved with it, that holds it (a headline may: "… The
+team has signed …" is answered by the article's "Athletics buy land near the Strip"). An
+open question ("What does the mayor expect?", "Why …?") gets up to `sentences` strong,
+non-redundant sentences. Either way, a sentence that points back ("They did this …") comes
+with the one before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from rag.evidence import Sentence, select, with_context
+from rag.answer_type import Kind, asks_for, holds
+from rag.evidence import DUPLICATE_OVERLAP, Sentence, jaccard, select, with_context
+from rag.retrieval import Retrieval
+from rag.text import terms
+
+RELATIVE_FLOOR = 0.8  # a further sentence must score at least this share of the best
+GAIN = 0.2  # ... and add this share of the question's IDF weight, or the value asked for
+
+
+def compose(ranked: Sequence[Sentence], retrieval: Retrieval, limit: int) -> list[Sentence]:
+    """The answer's sentences, in rank order (see the module docstring)."""
+    if not ranked:
+        return []
+    kind = asks_for(retrieval.question)
+    if kind is None:
+        return select(ranked, limit, RELATIVE_FLOOR)
+    question = set(terms(retrieval.question))
+    weight = {t: retrieval.stats.idf(t) for t in question}
+    total = sum(weight.values()) or 1.0
+    first = ranked[0]
+    chosen, covered = [first], question & set(terms(first.text))
+    filled = holds(first.text, kind, question)
+    for sentence in ranked[1:]:
+        if len(chosen) == limit or sentence.score < RELATIVE_FLOOR * first.score:
+            break
+        own = set(terms(sentence.text))
+        if any(jaccard(own, set(terms(c.text))) >= DUPLICATE_OVERLAP for c in chosen):
+            continue
+        gain = sum(weight[t] for t in (question & own) - covered) / total
+        fills = not filled and holds(sentence.text, kind, question)
+        if gain >= GAIN or fills:
+            chosen.append(sentence)
+            covered |= question & own
+            filled = filled or fills
+    if not filled:
+        donor = filler(first, retrieval, kind, question)
+        if donor is not None:
+            chosen.append(donor)
+    return sorted(chosen, key=_reading(first))
+
+
+def _reading(first: Sentence) -> Callable[[Sentence], tuple[int, int]]:
+    """The best sentence first, except that its own article reads in article order."""
+    rank = {first.source_id: 0}
+    return lambda s: (
+        rank.get(s.source_id, 1),
+        s.span.start if s.source_id == first.source_id else 0,
+    )
+
+
+def filler(
+    first: Sentence, retrieval: Retrieval, kind: Kind, question: set[str]
+) -> Sentence | None:
+    """The sentence of `first`'s article, among the retrieved passages, that holds a value
+    of `kind`: the one sharing most of the question's terms, then the nearest to `first`."""
+    best: tuple[float, int, Sentence] | None = None
+    for passage in retrieval.passages:
+        chunk = passage.chunk
+        if chunk.source_id != first.source_id:
+            continue
+        for span in chunk.sentences:
+            text = chunk.sentence_text(span)
+            if span == first.span or not holds(text, kind, question):
+                continue
+            shared = retrieval.stats.coverage(question, set(terms(text)))
+            key = (shared, -abs(span.start - first.span.start))
+            if best is None or key > best[:2]:
+                best = (*key, Sentence(chunk, span, text, first.score, shared, 0.0))
+    return best[2] if best else None
 
 
 class ExtractiveGenerator:
@@ -16,8 +92,8 @@ class ExtractiveGenerator:
     def __init__(self, sentences: int = 3) -> None:
         self._limit = sentences
 
-    def evidence(self, ranked: Sequence[Sentence]) -> list[Sentence]:
-        return with_context(select(ranked, self._limit))
+    def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
+        return with_context(compose(ranked, retrieval, self._limit))
 
     def stream(
         self, question: str, evidence: Sequence[Sentence], strict: bool = False

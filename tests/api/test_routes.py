@@ -135,12 +135,47 @@ def test_chat_errors(api_client: TestClient) -> None:
 
 
 def test_sources_list_metadata_and_chunk_counts(api_client: TestClient) -> None:
-    sources = api_client.get("/v1/sources").json()["sources"]
-    assert len(sources) == 5 and all(s["chunks"] > 0 for s in sources)
+    listed = api_client.get("/v1/sources").json()
+    sources = listed["sources"]
+    assert listed["total"] == len(sources) == 5 and all(s["chunks"] > 0 for s in sources)
     by_id = {s["source_id"]: s for s in sources}
     assert by_id[CSM]["outlet"] == "The Christian Science Monitor"
     assert api_client.get(f"/v1/sources/{CSM}").json() == by_id[CSM]
     assert api_client.get("/v1/sources/unknown-id").status_code == 404
+    dates = [s["date"] for s in sources if s["date"]]
+    assert dates == sorted(dates, reverse=True)  # newest first
+
+
+def test_sources_page_search_and_outlet(api_client: TestClient) -> None:
+    whole = api_client.get("/v1/sources").json()["sources"]
+    pages = [api_client.get(f"/v1/sources?limit=2&offset={o}").json() for o in (0, 2, 4)]
+    assert [s for p in pages for s in p["sources"]] == whole
+    assert all(p["total"] == 5 for p in pages) and len(pages[2]["sources"]) == 1
+    csm = api_client.get("/v1/sources", params={"outlet": "The Christian Science Monitor"}).json()
+    assert [s["source_id"] for s in csm["sources"]] == [CSM]
+    titled = next(s for s in whole if s["title"])
+    found = api_client.get("/v1/sources", params={"q": titled["title"][3:15].upper()}).json()
+    assert titled["source_id"] in {s["source_id"] for s in found["sources"]}
+    assert api_client.get("/v1/sources", params={"q": "%"}).json()["total"] == 0  # literal %
+    assert api_client.get("/v1/sources?limit=0").status_code == 422
+
+
+def test_outlets_count_articles_and_dates(api_client: TestClient) -> None:
+    outlets = api_client.get("/v1/outlets").json()["outlets"]
+    assert sum(o["articles"] for o in outlets) == 5
+    csm = next(o for o in outlets if o["outlet"] == "The Christian Science Monitor")
+    assert csm["articles"] == 1 and csm["first"] is None  # the seeds carry no dates
+    assert outlets[0] == {"outlet": None, "articles": 3, "first": None, "last": None}
+
+
+def test_source_text_is_what_citation_offsets_index(api_client: TestClient) -> None:
+    answer = api_client.post("/v1/ask", json={"question": SIGNED}).json()
+    assert answer["citations"]
+    for c in answer["citations"]:
+        doc = api_client.get(f"/v1/sources/{c['source_id']}/text").json()
+        assert doc["text"][c["start"] : c["end"]] == c["quote"]
+        assert doc["title"] == c["title"] and doc["date"] == c["date"]
+    assert api_client.get("/v1/sources/unknown-id/text").status_code == 404
 
 
 # --- OpenAI-compatible ---------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from eval.calibrate import auc, best_threshold, rates
+from eval.calibrate import Example, auc, fit, report, threshold
 from eval.gate import compare, status_of
 from eval.gold import GoldError, GoldItem, check_sources, parse_gold
 from eval.judge import parse_verdict
@@ -32,6 +33,7 @@ from eval.metrics import (
 )
 from eval.runinfo import settings_dump
 from rag.answer import Answer, Citation, Claim, Mode, SourceEntry, SourceRef
+from rag.answerability import Features, probability
 from rag.config import Settings
 
 A, B, C = "src-a", "src-b", "src-c"
@@ -401,22 +403,31 @@ def test_compare_gates_overall_and_per_type() -> None:
 # --- calibration ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("refuse", "answer", "threshold", "accuracy"),
-    [
-        ([0.1, 0.2], [0.6, 0.9], 0.4, 1.0),  # separable: the middle of the gap
-        ([0.1, 0.5], [0.4, 0.9], 0.7, 0.75),  # 0.25 and 0.7 tie: 0.7 sits in the wider gap
-        ([0.3], [0.3], 0.275, 0.5),  # identical strengths: nothing separates them
-    ],
-)
-def test_best_threshold(
-    refuse: list[float], answer: list[float], threshold: float, accuracy: float
-) -> None:
-    split = best_threshold(refuse, answer)
-    assert split.threshold == pytest.approx(threshold)
-    assert split.balanced_accuracy == accuracy
-    tpr, tnr = rates(refuse, answer, split.threshold)
-    assert (tpr + tnr) / 2 == pytest.approx(accuracy)
+def _example(corpus: str, answerable: bool, dense: float, coverage: float) -> Example:
+    f = Features(coverage, dense, 0.0, 1.0, 0.0, 0.0, dense, dense)
+    return Example(corpus, f"{corpus}-{dense}-{coverage}", answerable, f)
+
+
+def test_the_fit_separates_what_separates_and_the_threshold_answers_95_percent() -> None:
+    rng = random.Random(0)
+    examples = [
+        _example(c, ok, rng.uniform(0.5, 0.9) if ok else rng.uniform(0.1, 0.55), rng.random())
+        for c in ("seeds", "archive")
+        for ok in (True, False)
+        for _ in range(40)
+    ]
+    weights = fit(examples)
+    assert weights["dense"] > 0 and abs(weights["coverage"]) < weights["dense"]  # noise weighs less
+    cut = threshold(examples, weights)
+    for corpus in ("seeds", "archive"):
+        yes = [
+            probability(e.features, weights)
+            for e in examples
+            if e.corpus == corpus and e.answerable
+        ]
+        assert sum(p >= cut for p in yes) / len(yes) >= 0.95
+    summary = report(examples, weights, cut)
+    assert all(row["refused"] > 0.5 for row in summary.values())  # type: ignore[index]
 
 
 def test_auc() -> None:

@@ -94,8 +94,8 @@ def pinned(settings: Settings, url: str, reply: str, counter: CountCalls) -> Cha
 def run(settings: Settings, generator: Any, question: str = QUESTION) -> tuple[list[Event], Any]:
     with open_pipeline(settings, generator=generator) as pipe:
         events = list(pipe.chain.events(question, mode="answer"))
-        _, ranked = pipe.chain.retrieve(question)
-        return events, pipe.chain.generator.evidence(ranked)
+        retrieval, ranked = pipe.chain.retrieve(question)
+        return events, pipe.chain.generator.evidence(ranked, retrieval)
 
 
 def shape_grammar(evidence: int) -> str:
@@ -199,8 +199,8 @@ def test_local_generator_reuses_a_server_on_the_configured_port(
     assert generator.name == "local" and not localllm._managed  # reused, nothing started
     before = read_metrics(smol_server.port)["tokens_predicted_total"]
     with open_pipeline(local, generator=generator) as pipe:
-        _, ranked = pipe.chain.retrieve(QUESTION)
-    pieces = list(generator.stream(QUESTION, generator.evidence(ranked)))
+        retrieval, ranked = pipe.chain.retrieve(QUESTION)
+    pieces = list(generator.stream(QUESTION, generator.evidence(ranked, retrieval)))
     assert len(pieces) > 1 and read_metrics(smol_server.port)["tokens_predicted_total"] > before
 
 
