@@ -133,6 +133,19 @@ class ConversationOut(BaseModel):
     messages: list[MessageOut]
 
 
+class ConversationSummary(BaseModel):
+    conversation_id: str
+    created_at: float
+    updated_at: float
+    title: str = Field(description="The first question asked in it.")
+    messages: int
+
+
+class ConversationsOut(BaseModel):
+    total: int
+    conversations: list[ConversationSummary]
+
+
 class SourceOut(BaseModel):
     source_id: str
     title: str | None

@@ -1,10 +1,10 @@
-"""POST /v1/chat (answers with memory) and GET/DELETE /v1/conversations/{id}."""
+"""POST /v1/chat (answers with memory), GET /v1/conversations, GET/DELETE /v1/conversations/{id}."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
@@ -15,6 +15,8 @@ from api.schemas import (
     ChatAnswer,
     ChatRequest,
     ConversationOut,
+    ConversationsOut,
+    ConversationSummary,
     MessageOut,
 )
 from api.streaming import event_stream, start
@@ -42,6 +44,29 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | Streami
         return event_stream(*await start(events), finish=finish)
     answer = await run_in_threadpool(services.chain.ask, standalone, **options)
     return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
+
+
+@router.get("/conversations", response_model=ConversationsOut)
+async def list_conversations(
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ConversationsOut:
+    """Conversations, last updated first, each with its first question."""
+    total, found = await run_in_threadpool(services.conversations.recent, limit, offset)
+    return ConversationsOut(
+        total=total,
+        conversations=[
+            ConversationSummary(
+                conversation_id=c.id,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                title=c.title,
+                messages=c.messages,
+            )
+            for c in found
+        ],
+    )
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)

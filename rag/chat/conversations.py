@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations(updated_at);
 """
 
 
@@ -65,6 +66,17 @@ class Conversation:
 
     def turns(self) -> list[Turn]:
         return [Turn(m.role, m.content, m.standalone) for m in self.messages]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A conversation as a list shows it: its first question and its size."""
+
+    id: str
+    created_at: float
+    updated_at: float
+    title: str  # the first question asked
+    messages: int
 
 
 def new_conversation_id() -> str:
@@ -117,6 +129,19 @@ class ConversationStore:
             for role, content, created, standalone, answer_json in rows
         ]
         return Conversation(conversation_id, head[0], head[1], messages)
+
+    def recent(self, limit: int = 50, offset: int = 0) -> tuple[int, list[Summary]]:
+        """How many conversations there are, and a page of them, last updated first."""
+        with self._lock:
+            (total,) = self._db.execute("SELECT count(*) FROM conversations").fetchone()
+            rows = self._db.execute(
+                "SELECT c.id, c.created_at, c.updated_at, (SELECT content FROM messages m "
+                "WHERE m.conversation_id = c.id AND m.role = 'user' ORDER BY m.id LIMIT 1), "
+                "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) "
+                "FROM conversations c ORDER BY c.updated_at DESC, c.id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return int(total), [Summary(*row[:3], row[3] or "", int(row[4])) for row in rows]
 
     def recent_turns(self, conversation_id: str, limit: int) -> list[Turn]:
         """The last `limit` messages, oldest first, for rewriting a follow-up."""

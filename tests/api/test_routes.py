@@ -111,8 +111,14 @@ def test_chat_rewrites_follow_ups_and_remembers(api_client: TestClient) -> None:
     assert [m["role"] for m in conv["messages"]] == ["user", "assistant"] * 2
     assert conv["messages"][2]["rewritten_question"] == follow["rewritten_question"]
     assert conv["messages"][3]["answer"]["citations"] == follow["citations"]
+    listed = api_client.get("/v1/conversations").json()
+    summary = next(c for c in listed["conversations"] if c["conversation_id"] == cid)
+    assert summary["title"] == "What did Zelenskyy say about the minerals deal?"
+    assert summary["messages"] == 4 and listed["total"] >= 1
 
     assert api_client.delete(f"/v1/conversations/{cid}").status_code == 204
+    listed = api_client.get("/v1/conversations").json()["conversations"]
+    assert cid not in {c["conversation_id"] for c in listed}
     assert api_client.get(f"/v1/conversations/{cid}").status_code == 404
     assert api_client.delete(f"/v1/conversations/{cid}").status_code == 404
 

@@ -71,3 +71,19 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(chat, range(80)))
     assert sum(len(store.get(f"c{k}").messages) for k in range(4)) == 160
+
+
+def test_recent_lists_last_updated_first_with_the_first_question(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "conversations.sqlite3")
+    old, new = new_conversation_id(), new_conversation_id()
+    store.add_exchange(old, "Who runs the port?", None, answer("A board. [1]"))
+    store.add_exchange(new, "When do ferries sail?", None, answer("Hourly. [1]"))
+    store.add_exchange(old, "and the fares?", "What are the port's fares?", answer("Low. [1]"))
+    total, page = store.recent()
+    assert total == 2 and [c.id for c in page] == [old, new]  # old was updated last
+    assert (page[0].title, page[0].messages) == ("Who runs the port?", 4)
+    total, second = store.recent(limit=1, offset=1)
+    assert total == 2 and [c.id for c in second] == [new]
+    store.delete(new)
+    total, after = store.recent()
+    assert total == 1 and [c.id for c in after] == [old]
