@@ -141,7 +141,10 @@ class ConversationStore:
                 "FROM conversations c ORDER BY c.updated_at DESC, c.id LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return int(total), [Summary(*row[:3], row[3] or "", int(row[4])) for row in rows]
+        return int(total), [
+            Summary(cid, created, updated, first or "", int(n))
+            for cid, created, updated, first, n in rows
+        ]
 
     def recent_turns(self, conversation_id: str, limit: int) -> list[Turn]:
         """The last `limit` messages, oldest first, for rewriting a follow-up."""
