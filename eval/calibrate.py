@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from rich.table import Table
 from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
 from eval.results import write_json
-from rag.answerability import Features, probability
+from rag.answerability import Features, Judgement, judge, probability
 from rag.chain import Scope
 from rag.compare.detect import is_comparative
 from rag.config import Settings
@@ -36,7 +37,15 @@ from rag.filters import Filters
 from rag.pipeline import Pipeline, open_pipeline
 
 MIN_ANSWERED = 0.95  # of each corpus's answerable calibration questions
-NAMES = ("coverage", "dense", "missing", "named", "windowed", "in_window", "passage", "agreement")
+NAMES = (
+    "coverage",
+    "dense",
+    "missing",
+    "named",
+    "windowed",
+    "in_window",
+    "passage",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,11 @@ class Example:
     corpus: str
     id: str
     answerable: bool
-    features: Features
+    judgement: Judgement
+
+    @property
+    def features(self) -> Features:
+        return self.judgement.features
 
 
 def seed_examples(pipe: Pipeline, gold: Path = Path("eval/gold/news.jsonl")) -> list[Example]:
@@ -54,7 +67,7 @@ def seed_examples(pipe: Pipeline, gold: Path = Path("eval/gold/news.jsonl")) -> 
     for item in items:
         if parts[item.id] != "calibration" or is_comparative(item.question):
             continue
-        out.append(Example("seeds", item.id, not item.refuse, features(pipe, item.question)))
+        out.append(Example("seeds", item.id, not item.refuse, judged(pipe, item.question)))
     return out
 
 
@@ -65,21 +78,26 @@ def archive_examples(pipe: Pipeline) -> list[Example]:
     for q in load_archive_questions():
         if q.split != "calibration" or not q.answer_in_docs:
             continue
-        asked = features(pipe, q.question, Filters(), q.quiz_date)
-        removed = features(pipe, q.question, Filters.of(exclude=q.doc_ids), q.quiz_date)
+        asked = judged(pipe, q.question, Filters(), q.quiz_date)
+        removed = judged(pipe, q.question, Filters.of(exclude=q.doc_ids), q.quiz_date)
         out.append(Example("archive", q.id, True, asked))
         out.append(Example("archive", f"{q.id}-without-own", False, removed))
     return out
 
 
-def features(pipe: Pipeline, question: str, filters: Filters | None = None, as_of=None) -> Features:  # type: ignore[no-untyped-def]
+def judged(
+    pipe: Pipeline, question: str, filters: Filters | None = None, as_of: date | None = None
+) -> Judgement:
+    """The chain's judgement of its evidence for `question`, as `rag ask` would reach it."""
     scope = Scope.of(question, filters or Filters(), as_of)
     retrieval, ranked = pipe.chain.retrieve(question, filters=scope.filters)
-    return Features.of(ranked, retrieval, scope.filters)
+    return judge(ranked, retrieval, scope.filters, pipe.settings.extractive_sentences)
 
 
 def fit(examples: Sequence[Example], l2: float = 0.01) -> dict[str, float]:
-    """Logistic regression by Newton's method, each (corpus, label) group weighing the same."""
+    """Logistic regression by Newton's method, each (corpus, label) group weighing the same,
+    on the examples the deterministic check lets through (it refuses the others itself)."""
+    examples = [e for e in examples if e.judgement.holds]
     x = np.array([[1.0, *(e.features.values()[n] for n in NAMES)] for e in examples])
     y = np.array([float(e.answerable) for e in examples])
     groups = [(e.corpus, e.answerable) for e in examples]
@@ -99,16 +117,17 @@ def fit(examples: Sequence[Example], l2: float = 0.01) -> dict[str, float]:
 
 
 def threshold(examples: Sequence[Example], weights: dict[str, float]) -> float:
-    """The highest probability threshold that answers MIN_ANSWERED of each corpus."""
+    """The highest probability threshold under which the whole decision (the check, then
+    the threshold) still answers MIN_ANSWERED of each corpus's answerable examples."""
     limits = []
     for corpus in {e.corpus for e in examples}:
-        scores = sorted(
-            probability(e.features, weights)
-            for e in examples
-            if e.corpus == corpus and e.answerable
+        answerable = [e for e in examples if e.corpus == corpus and e.answerable]
+        scores = sorted(probability(e.features, weights) for e in answerable if e.judgement.holds)
+        spare = int(np.floor((1 - MIN_ANSWERED) * len(answerable))) - (
+            len(answerable) - len(scores)
         )
         if scores:
-            limits.append(scores[int(np.floor((1 - MIN_ANSWERED) * len(scores)))])
+            limits.append(scores[max(0, spare)])
     return round(min(limits) - 1e-4, 4) if limits else 0.5
 
 
@@ -120,18 +139,24 @@ def auc(refuse: Sequence[float], answer: Sequence[float]) -> float | None:
     return round(wins / (len(answer) * len(refuse)), 4)
 
 
+def _score(e: Example, weights: dict[str, float]) -> float:
+    return probability(e.features, weights) if e.judgement.holds else -1.0
+
+
 def report(examples: Sequence[Example], weights: dict[str, float], cut: float) -> dict[str, object]:
     out: dict[str, object] = {}
     for corpus in sorted({e.corpus for e in examples}):
         mine = [e for e in examples if e.corpus == corpus]
-        pos = [probability(e.features, weights) for e in mine if e.answerable]
-        neg = [probability(e.features, weights) for e in mine if not e.answerable]
+        # a score for the whole decision: the check failing puts an example below all
+        pos = [_score(e, weights) for e in mine if e.answerable]
+        neg = [_score(e, weights) for e in mine if not e.answerable]
         out[corpus] = {
             "answerable": len(pos),
             "unanswerable": len(neg),
             "answered": round(sum(p >= cut for p in pos) / max(1, len(pos)), 4),
             "refused": round(sum(p < cut for p in neg) / max(1, len(neg)), 4),
             "auc": auc(neg, pos),
+            "refused_by_check": sum(not e.judgement.holds for e in mine),
         }
     return out
 
@@ -153,7 +178,9 @@ def main(argv: list[str] | None = None) -> None:
     cut = threshold(examples, weights)
     summary = report(examples, weights, cut)
     console = Console()
-    table = Table("corpus", "answerable", "unanswerable", "answered", "refused", "ROC AUC")
+    table = Table(
+        "corpus", "answerable", "unanswerable", "answered", "refused", "ROC AUC", "by check"
+    )
     for corpus, row in summary.items():
         assert isinstance(row, dict)
         table.add_row(corpus, *(str(v) for v in row.values()))
@@ -174,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
                     "corpus": e.corpus,
                     "id": e.id,
                     "answerable": e.answerable,
+                    "check": e.judgement.holds,
                     **e.features.values(),
                     "p": round(probability(e.features, weights), 4),
                 }

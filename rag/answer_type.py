@@ -103,6 +103,8 @@ _DATED = re.compile(
     rf"|\b(?:19|20)\d\d\b(?![,.]?\d)",
     re.IGNORECASE,
 )
+_EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely)\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _COUNTED = re.compile(r"\bhow\ many\ ([a-z-]+)", re.IGNORECASE | re.VERBOSE)
 _SPEAKER = re.compile(
     r"\baccording\ to\ ((?:[A-Z][\w'’-]+\ ?){1,4})"
@@ -121,15 +123,19 @@ def speaker(question: str) -> str | None:
     return name if terms(name) else None
 
 
-def answers(question: str, text: str) -> bool:
+def answers(question: str, text: str, near: str | None = None) -> bool:
     """Whether `text` can hold the answer: the value asked for (not one the question gives),
-    the counted thing beside a number ("how many ferries"), the source it is attributed to."""
+    the counted thing beside a number ("how many ferries"), and, in `near` (default: all
+    of `text`), the person it is attributed to."""
     question_terms = set(terms(question))
     kind = asks_for(question)
     if kind in ("date", "number") and not holds(text, kind, question_terms):
         return False
+    if kind == "number" and _EXACT.search(question) and not _DIGIT.search(_DATED.sub(" ", text)):
+        return False  # "what exact amount" is not answered by "hundreds of billions"
     counted = _COUNTED.search(question)
     if counted and terms(counted.group(1)) and not set(terms(counted.group(1))) & set(terms(text)):
         return False
     source = speaker(question)
-    return source is None or set(terms(source.split()[-1])) <= set(terms(text))  # the surname
+    said = text if near is None else near
+    return source is None or set(terms(source.split()[-1])) <= set(terms(said))  # the surname

@@ -13,14 +13,13 @@ from datetime import date
 from typing import Any, Literal
 
 from rag.answer import Answer, GroupBy, RequestMode, SourceRef, TimeWindow, Timings
-from rag.answer_type import answers
-from rag.answerability import Features, around, probability
+from rag.answerability import judge
 from rag.citations import Validated, validate
 from rag.compare.comparer import Comparer, CompareResult
 from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError
-from rag.evidence import Sentence, rank_sentences, select
+from rag.evidence import Sentence, rank_sentences
 from rag.filters import Filters
 from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.chat import ChatGenerator
@@ -146,14 +145,8 @@ class AnswerChain:
             "retrieved": source_refs(retrieval.passages),
             **scope.fields(),
         }
-        strong = select(ranked, self.settings.extractive_sentences)
-        # What the answer can come from: the strong sentences and the best one's whole chunk
-        # (a quote runs on for sentences after "…, she said:"), title and outlet.
-        context = (
-            " ".join([*(s.text for s in strong), around(ranked[0], whole=True)]) if ranked else ""
-        )
-        likely = probability(Features.of(ranked, retrieval, scope.filters))
-        if likely < self.settings.refusal_threshold or not answers(retrieval.question, context):
+        judgement = judge(ranked, retrieval, scope.filters, self.settings.extractive_sentences)
+        if not judgement.answers(self.settings.refusal_threshold):
             text = refusal(scope.window.describe() if scope.window else None)
             yield Event("delta", text)
             yield Event(

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # The probability (rag/answerability.py) under which the answer is a refusal: the highest
     # that answers 95% of the answerable questions of the calibration split, on the seeds and
     # on the archive each (`python -m eval.calibrate`; eval/calibration.json).
-    refusal_threshold: float = Field(0.1222, ge=0.0, le=1.0)
+    refusal_threshold: float = Field(0.1358, ge=0.0, le=1.0)
     extractive_sentences: int = Field(3, ge=1, le=10)
     evidence_sentences: int = Field(10, ge=1, le=40)  # numbered sentences shown to an LLM
     support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim counts as supported above it

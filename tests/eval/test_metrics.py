@@ -33,7 +33,7 @@ from eval.metrics import (
 )
 from eval.runinfo import settings_dump
 from rag.answer import Answer, Citation, Claim, Mode, SourceEntry, SourceRef
-from rag.answerability import Features, probability
+from rag.answerability import Features, Judgement, probability
 from rag.config import Settings
 
 A, B, C = "src-a", "src-b", "src-c"
@@ -403,9 +403,11 @@ def test_compare_gates_overall_and_per_type() -> None:
 # --- calibration ----------------------------------------------------------------------------
 
 
-def _example(corpus: str, answerable: bool, dense: float, coverage: float) -> Example:
-    f = Features(coverage, dense, 0.0, 1.0, 0.0, 0.0, dense, dense)
-    return Example(corpus, f"{corpus}-{dense}-{coverage}", answerable, f)
+def _example(
+    corpus: str, answerable: bool, dense: float, coverage: float, holds: bool = True
+) -> Example:
+    f = Features(coverage, dense, 0.0, 1.0, 0.0, 0.0, dense)
+    return Example(corpus, f"{corpus}-{dense}-{coverage}", answerable, Judgement(f, holds))
 
 
 def test_the_fit_separates_what_separates_and_the_threshold_answers_95_percent() -> None:
@@ -428,6 +430,24 @@ def test_the_fit_separates_what_separates_and_the_threshold_answers_95_percent()
         assert sum(p >= cut for p in yes) / len(yes) >= 0.95
     summary = report(examples, weights, cut)
     assert all(row["refused"] > 0.5 for row in summary.values())  # type: ignore[index]
+
+
+def test_the_threshold_counts_what_the_check_refuses() -> None:
+    """Answerable examples the deterministic check refuses use up the 5% allowance, so the
+    threshold drops to answer the rest; the fit never sees them."""
+    answerable = [_example("seeds", True, 0.5 + i / 100, 0.5) for i in range(40)]
+    unanswerable = [_example("seeds", False, 0.2 + i / 100, 0.5) for i in range(40)]
+    weights = fit(answerable + unanswerable)
+    alone = threshold(answerable + unanswerable, weights)
+    refused = [_example("seeds", True, 0.95, 0.5, holds=False) for _ in range(2)]
+    assert fit(answerable + unanswerable + refused) == weights  # not fitted on
+    lower = threshold(answerable + unanswerable + refused, weights)
+    assert lower < alone
+    everyone = answerable + refused
+    answered = sum(
+        Judgement(e.features, e.judgement.holds).answers(lower, weights) for e in everyone
+    )
+    assert answered / len(everyone) >= 0.95
 
 
 def test_auc() -> None:
@@ -488,3 +508,15 @@ def test_judge_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None
     configured = JudgeSettings(_env_file=None)
     assert configured.enabled
     make_judge(Settings(_env_file=None), configured)  # builds a client, sends nothing
+
+
+def test_splits_are_stable_when_questions_are_added() -> None:
+    from eval.gold import GoldItem, splits
+
+    def item(n: int) -> GoldItem:
+        return GoldItem(id=f"q-{n}", question=f"Question {n}?", type="fact", refuse=False)
+
+    before = splits([item(n) for n in range(40)])
+    after = splits([item(n) for n in range(80)])
+    assert all(after[k] == v for k, v in before.items())  # nothing moved
+    assert 10 < sum(v == "calibration" for v in after.values()) < 70  # both parts used

@@ -198,7 +198,8 @@ def test_calibrate_fits_on_the_calibration_split_only(tmp_path: Path) -> None:
     from eval.calibrate import main as calibrate
     from eval.gold import load_gold, splits
 
-    corpus, gold_file = write_inputs(tmp_path)
+    extra = {**GOLD[2], "id": "u2", "question": "Which airline flies from Northport to Vell?"}
+    corpus, gold_file = write_inputs(tmp_path, [*GOLD, extra])  # u2, f2 and c1: calibration
     out = tmp_path / "calibration.json"
     calibrate(["--gold", str(gold_file), "--corpus", str(corpus), "--out", str(out)])
     data = json.loads(out.read_text())
