@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.services import Services
@@ -24,6 +24,9 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+# A page offset: SQLite holds 64-bit integers, so anything past 2**63 - 1 is a 422, not a 500.
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="How many rows to skip.")]
 
 
 def require_api_key(

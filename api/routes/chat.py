@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from api.deps import ApiKey, ServicesDep
+from api.deps import ApiKey, Offset, ServicesDep
 from api.schemas import (
     CONVERSATION_ID,
     SSE_RESPONSE,
@@ -50,7 +50,7 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | Streami
 async def list_conversations(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ConversationsOut:
     """Conversations, last updated first, each with its first question."""
     total, found = await run_in_threadpool(services.conversations.recent, limit, offset)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import ApiKey, ServicesDep
+from api.deps import ApiKey, Offset, ServicesDep
 from api.schemas import (
     DeletedOut,
     DocumentOut,
@@ -35,7 +35,7 @@ async def list_sources(
     q: Annotated[str | None, Query(max_length=200, description="In the title or id.")] = None,
     outlet: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SourcesOut:
     """Indexed sources, newest first, a page at a time, with metadata and chunk counts."""
     page = await run_in_threadpool(services.pipeline.store.browse, q, outlet, limit, offset)

@@ -166,6 +166,13 @@ def test_sources_page_search_and_outlet(api_client: TestClient) -> None:
     assert api_client.get("/v1/sources?limit=0").status_code == 422
 
 
+def test_huge_offsets_are_refused_not_a_server_error(api_client: TestClient) -> None:
+    big = 2**63  # one past what SQLite's INTEGER holds
+    for path in ("/v1/sources", "/v1/conversations"):
+        assert api_client.get(f"{path}?offset={big}").status_code == 422
+        assert api_client.get(f"{path}?offset={big - 1}").json()["total"] >= 0
+
+
 def test_outlets_count_articles_and_dates(api_client: TestClient) -> None:
     outlets = api_client.get("/v1/outlets").json()["outlets"]
     assert sum(o["articles"] for o in outlets) == 5
@@ -194,7 +201,12 @@ def completion_body(**extra: Any) -> dict[str, Any]:
 def test_models_lists_rag_and_rag_compare(api_client: TestClient) -> None:
     models = api_client.get("/v1/models").json()
     assert models["object"] == "list"
-    assert [m["id"] for m in models["data"]] == ["rag", "rag-compare"]
+    assert [m["id"] for m in models["data"]] == [
+        "rag",
+        "rag-compare",
+        "rag-compare-outlets",
+        "rag-compare-articles",
+    ]
 
 
 def test_completion_carries_markers_sources_list_and_citations(api_client: TestClient) -> None:
@@ -259,6 +271,26 @@ def test_rag_compare_forces_compare_mode(api_client: TestClient) -> None:
     assert plain["mode"] == "compare"
     assert reply["choices"][0]["message"]["content"].startswith(plain["answer"])
     assert reply["citations"] == plain["citations"]
+
+
+def test_compare_models_and_group_by_choose_outlets_or_articles(api_client: TestClient) -> None:
+    question = "What does each source say about sanctions?"
+    messages = [{"role": "user", "content": question}]
+    for model, group_by in (("rag-compare-outlets", "outlet"), ("rag-compare-articles", "article")):
+        reply = api_client.post("/v1/chat/completions", json={"model": model, "messages": messages})
+        plain = api_client.post("/v1/ask", json={"question": question, "group_by": group_by})
+        assert plain.json()["group_by"] == group_by
+        assert reply.json()["citations"] == plain.json()["citations"]
+    outlets = api_client.post("/v1/ask", json={"question": question, "group_by": "outlet"}).json()
+    rows = {e["outlet"] for e in outlets["per_source"]}
+    assert rows == {None, "Responsible Statecraft", "The Christian Science Monitor"}
+    assert all(e["group"] == "outlet" and e["source_id"] is None for e in outlets["per_source"])
+    override = completion_body(model="rag-compare", group_by="outlet")
+    override["messages"] = messages
+    reply = api_client.post("/v1/chat/completions", json=override).json()
+    assert reply["citations"] == outlets["citations"]
+    bad = api_client.post("/v1/ask", json={"question": question, "group_by": "topic"})
+    assert bad.status_code == 422
 
 
 @pytest.mark.parametrize(
