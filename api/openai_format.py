@@ -22,10 +22,15 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import MAX_QUESTION_CHARS
-from rag.answer import Answer, Citation, RequestMode
+from rag.answer import Answer, Citation, GroupBy, RequestMode
 from rag.chat.condense import Turn
 
-MODELS: dict[str, RequestMode] = {"rag": "auto", "rag-compare": "compare"}  # name -> mode
+MODELS: dict[str, tuple[RequestMode, GroupBy]] = {  # name -> (mode, compare's grouping)
+    "rag": ("auto", "auto"),
+    "rag-compare": ("compare", "auto"),
+    "rag-compare-outlets": ("compare", "outlet"),
+    "rag-compare-articles": ("compare", "article"),
+}
 OWNER = "newsrag"
 SOURCES_HEADING = "Sources:"
 REPLACED_NOTE = (
@@ -59,11 +64,15 @@ class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(
-        description="`rag`, or `rag-compare` to compare what each source says.",
+        description="`rag`, or `rag-compare` to compare what each source says (by outlet "
+        "when the articles carry one; `rag-compare-outlets`/`-articles` to choose).",
         json_schema_extra={"enum": list(MODELS)},
     )
     messages: list[ChatMessage] = Field(min_length=1, max_length=500)
     stream: bool = False
+    group_by: GroupBy | None = Field(
+        None, description="Compare mode's rows: outlets or articles (default: the model's)."
+    )
 
 
 class Completion(ChatCompletion):
@@ -82,10 +91,12 @@ def model_list(created: int) -> ModelList:
     return ModelList(object="list", data=models)
 
 
-def mode_for(model: str) -> RequestMode:
+def mode_for(model: str, group_by: GroupBy | None = None) -> tuple[RequestMode, GroupBy]:
+    """The request's mode and compare grouping: the model's, unless `group_by` is given."""
     if model not in MODELS:
         raise HTTPException(404, f"unknown model {model!r}: use one of {', '.join(MODELS)}")
-    return MODELS[model]
+    mode, grouping = MODELS[model]
+    return mode, group_by or grouping
 
 
 def strip_sources(text: str) -> str:

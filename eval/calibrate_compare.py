@@ -2,7 +2,8 @@
 
 Run: `python -m eval.calibrate_compare [--gold eval/gold/news.jsonl] [--corpus seeds]`
 
-For every compare question of the gold file, each source's addressing score is computed
+For every compare question of the gold file's calibration split (never the held-out one,
+which `rag eval` reports on), each source's addressing score is computed
 for a grid of coverage weights; the (weight, threshold) pair with the best accuracy
 against `sources` (address) and `silent_sources` (silent) is printed with the
 distributions. The chosen values live in rag/compare/per_source.py.
@@ -16,6 +17,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from eval.gold import load_gold, splits
 from rag.compare.detect import topic_of
 from rag.compare.per_source import find_per_source
 from rag.config import Settings
@@ -30,7 +32,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("seeds"))
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
-    questions = [r for r in rows if r["type"] == "compare"]
+    parts = splits(load_gold(args.gold))
+    questions = [r for r in rows if r["type"] == "compare" and parts[r["id"]] == "calibration"]
     # per (question, source): the (coverage, dense) of its five best sentences, and the label
     pairs: list[tuple[list[tuple[float, float]], bool, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,6 +88,8 @@ def main() -> None:
         "balanced_accuracy": round(acc, 4),
         "pairs": len(pairs),
         "gold": str(args.gold),
+        "split": "calibration",
+        "questions": [r["id"] for r in questions],
     }
     Path("eval/calibration_compare.json").write_text(json.dumps(out, indent=2) + "\n")
 

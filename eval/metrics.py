@@ -144,7 +144,15 @@ def refusal_accuracy(item: GoldItem, answer: Answer) -> Score:
 
 
 def _topic_flags(answer: Answer) -> dict[str, bool]:
-    return {entry.source_id: entry.addresses_topic for entry in answer.per_source or []}
+    """{source_id: addresses the topic}: an article entry's own; an outlet entry's cited
+    articles address it (its other articles are not judged)."""
+    flags = {}
+    for entry in answer.per_source or []:
+        if entry.source_id is not None:
+            flags[entry.source_id] = entry.addresses_topic
+        for article in entry.articles:
+            flags[article.source_id] = True
+    return flags
 
 
 def source_coverage(item: GoldItem, answer: Answer) -> Score:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 Mode = Literal["answer", "refusal", "compare"]
 RequestMode = Literal["auto", "answer", "compare"]  # "auto": compare when the question asks to
 GroupBy = Literal["auto", "outlet", "article"]  # compare mode: "auto" = by outlet when known
+Grouping = Literal["outlet", "article"]
 
 
 class Citation(BaseModel):
@@ -44,17 +45,51 @@ class Timings(BaseModel):
     total: float = 0.0
 
 
-class SourceEntry(BaseModel):
-    """Compare mode: what one source says about the topic, or that it says nothing."""
+class ArticleRef(BaseModel):
+    """One of an outlet's articles cited in its compare entry."""
 
     source_id: str
     title: str | None
+    published: str | None = None
+    date: str | None = Field(None, description="ISO 8601 (YYYY-MM-DD).")
+    citations: list[int] = Field(default_factory=list)
+
+
+class SourceEntry(BaseModel):
+    """Compare mode: what one source (an outlet, or an article) says about the topic, or
+    that it says nothing."""
+
+    group: Grouping = Field("article", description="What this entry stands for.")
+    source_id: str | None = Field(description="The article; None for an outlet's entry.")
+    title: str | None
     outlet: str | None
     published: str | None = None
-    date: str | None = None
+    date: str | None = Field(
+        None, description="ISO 8601: the article's date, or an outlet's newest cited article's."
+    )
     addresses_topic: bool
     summary: str
     citations: list[int] = Field(default_factory=list)
+    articles: list[ArticleRef] = Field(
+        default_factory=list, description="An outlet's best articles on the topic, best first."
+    )
+    articles_in_scope: int | None = Field(
+        None, description="How many of the outlet's articles the question could read."
+    )
+
+
+class Side(BaseModel):
+    label: str = Field(description="The outlet (or article) that says it.")
+    date: str | None = None
+    n: int = Field(description="The citation number of the sentence.")
+    quote: str
+
+
+class DisagreementRef(BaseModel):
+    """Two sources at odds: one negates what the other states (`term`), both cited."""
+
+    term: str
+    sides: list[Side]
 
 
 class TimeWindow(BaseModel):
@@ -86,7 +121,9 @@ class Answer(BaseModel):
         None, description="The period the question named, which the evidence was kept to."
     )
     per_source: list[SourceEntry] | None = None
+    group_by: Grouping | None = Field(None, description="Compare mode: what an entry stands for.")
     synthesis: str | None = None
+    disagreements: list[DisagreementRef] = Field(default_factory=list)
     retrieved: list[SourceRef] = Field(
         default_factory=list, description="Sources of the retrieved passages, best first."
     )

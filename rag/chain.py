@@ -220,12 +220,10 @@ class AnswerChain:
                 ),
                 claims=result.claims,
                 per_source=result.entries,
+                group_by=result.grouping,
                 synthesis=result.synthesis,
-                retrieved=[
-                    SourceRef(source_id=e.source_id, title=e.title, outlet=e.outlet)
-                    for e in result.entries
-                    if e.addresses_topic
-                ],
+                disagreements=result.disagreements,
+                retrieved=source_refs(result.citations),
                 **scope.fields(),
             ),
         )

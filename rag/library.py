@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rag.catalog import Catalog, sqlite_errors
+from rag.filters import Filters
 from rag.records import SourceInfo
 
 SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash"
@@ -68,10 +69,13 @@ def browse(
 
 
 @sqlite_errors
-def outlets(catalog: Catalog) -> list[Outlet]:
-    """Every outlet with its article count and date range, most articles first."""
+def outlets(catalog: Catalog, filters: Filters | None = None) -> list[Outlet]:
+    """Every outlet of the articles `filters` lets through, with its article count and
+    date range, most articles first."""
+    where, params = (filters or Filters()).sql(chunk="d", document="d")
     rows = catalog.query(
-        "SELECT outlet, count(*), min(published_day), max(published_day) FROM documents "
-        "GROUP BY outlet ORDER BY count(*) DESC, outlet"
+        "SELECT outlet, count(*), min(published_day), max(published_day) FROM documents d "
+        f"WHERE {where} GROUP BY outlet ORDER BY count(*) DESC, outlet",
+        params,
     )
     return [Outlet(name, int(n), _iso(first), _iso(last)) for name, n, first, last in rows]

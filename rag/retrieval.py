@@ -22,6 +22,7 @@ from rag.dates import parse_date
 from rag.errors import UnknownSourceError
 from rag.filters import Filters
 from rag.lexical import TermStats
+from rag.library import Outlet
 from rag.store import ChunkStore, SourceInfo, StoredChunk
 from rag.text import terms
 
@@ -116,6 +117,10 @@ class Retriever:
     def sources(self, source_ids: Sequence[str]) -> dict[str, SourceInfo]:
         """{source_id: metadata and chunk count} of these sources."""
         return {s.source_id: s for s in self._store.sources(source_ids)}
+
+    def outlets(self, filters: Filters | None = None) -> list[Outlet]:
+        """The outlets of the articles `filters` lets through, with counts and dates."""
+        return self._store.outlets(filters)
 
     def candidates(
         self, query: str, n: int, filters: Filters | None = None

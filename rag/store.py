@@ -114,9 +114,10 @@ class ChunkStore:
         """A page of sources, newest first (rag/library.py)."""
         return browse(self._catalog, query, outlet, limit, offset)
 
-    def outlets(self) -> list[Outlet]:
-        """Every outlet with its article count and date range (rag/library.py)."""
-        return outlets(self._catalog)
+    def outlets(self, filters: Filters | None = None) -> list[Outlet]:
+        """Every outlet (of the articles `filters` lets through) with its article count and
+        date range (rag/library.py)."""
+        return outlets(self._catalog, filters)
 
     @sqlite_errors
     def source_count(self) -> int:

@@ -1,6 +1,7 @@
 """OpenAI-compatible endpoints: POST /v1/chat/completions and GET /v1/models.
 
-Point any OpenAI client at `http://host:port/v1` with model `rag` (or `rag-compare`).
+Point any OpenAI client at `http://host:port/v1` with model `rag` (or `rag-compare`,
+`rag-compare-outlets`, `rag-compare-articles`).
 """
 
 from __future__ import annotations
@@ -62,16 +63,16 @@ async def chat_completions(
     body: CompletionRequest, services: ServicesDep
 ) -> Completion | StreamingResponse:
     """Chat completion: the last user message is the question, earlier ones its history."""
-    mode = mode_for(body.model)
+    mode, group_by = mode_for(body.model, body.group_by)
     question, history = split_messages(body.messages)
     standalone = await run_in_threadpool(services.standalone, question, history)
     if body.stream:
-        events = services.chain.events(standalone, mode=mode)
+        events = services.chain.events(standalone, mode=mode, group_by=group_by)
         first, rest = await start(events)
         return StreamingResponse(
             _chunks(first, rest, body.model), media_type="text/event-stream", headers=SSE_HEADERS
         )
-    answer = await run_in_threadpool(services.chain.ask, standalone, mode=mode)
+    answer = await run_in_threadpool(services.chain.ask, standalone, mode=mode, group_by=group_by)
     return completion(with_rewrite(answer, question, standalone), body.model)
 
 

@@ -98,17 +98,34 @@ def byte_progress(console: Console = err) -> Iterator[OnBytes]:
 
 
 def print_compare(answer: Answer) -> None:
-    table = Table("source", "discusses it?", "what it says", show_lines=True, expand=True)
+    by_outlet = answer.group_by == "outlet"
+    table = Table(
+        "outlet" if by_outlet else "source",
+        "discusses it?",
+        "what it says",
+        show_lines=True,
+        expand=True,
+    )
     for entry in answer.per_source or []:
-        name = escape(entry.outlet or entry.title or entry.source_id)
-        if name != entry.source_id:
-            name += f"\n[dim]{entry.source_id}[/dim]"
-        if entry.date or entry.published:
-            name += f"\n[dim]{escape(entry.date or entry.published or '')}[/dim]"
+        if entry.group == "outlet":
+            name = escape(entry.outlet or "Articles without an outlet")
+            if entry.articles_in_scope is not None:
+                name += f"\n[dim]{entry.articles_in_scope} articles[/dim]"
+            says = escape(entry.summary) + "".join(
+                f"\n[dim]{', '.join(f'[{n}]' for n in a.citations)} "
+                f"{escape(a.title or a.source_id)}{' · ' + a.date if a.date else ''}[/dim]"
+                for a in entry.articles
+            )
+        else:
+            sid = entry.source_id or ""
+            name = escape(entry.outlet or entry.title or sid)
+            if name != sid:
+                name += f"\n[dim]{escape(sid)}[/dim]"
+            if entry.date or entry.published:
+                name += f"\n[dim]{escape(entry.date or entry.published or '')}[/dim]"
+            says = escape(entry.summary)
         table.add_row(
-            name,
-            "[green]yes[/green]" if entry.addresses_topic else "[dim]no[/dim]",
-            escape(entry.summary),
+            name, "[green]yes[/green]" if entry.addresses_topic else "[dim]no[/dim]", says
         )
     out.print(table)
     out.print(escape(answer.synthesis or ""), highlight=False)

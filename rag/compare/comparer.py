@@ -3,26 +3,31 @@
     comparer = Comparer(retriever, llm_generator_or_None)
     for kind, data in comparer.run("What does each outlet say about the ferry fares?"): ...
 
+A source is an outlet when the articles carry one (an archive: "each source" means each
+publisher, with its best one to three articles as evidence), else an article (`grouping`).
 Each addressing source gets its 1-3 best sentences (extractive) or a cited 1-3 sentence
-LLM summary; the others are listed as not discussing the topic, with no words.
+LLM summary; the others are named as not discussing the topic, with no words.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rag.answer import Citation, Claim, GroupBy, SourceEntry
+from rag.answer import ArticleRef, Citation, Claim, DisagreementRef, GroupBy, Grouping, SourceEntry
 from rag.citations import MARKER, keep_markers, markers, to_citation, validate
-from rag.compare.detect import topic_label, topic_of
+from rag.compare.detect import grouping_hint, topic_label, topic_of
+from rag.compare.per_outlet import OutletFinding, find_per_outlet, outlets_in_scope
 from rag.compare.per_source import SourceFinding, find_per_source
-from rag.compare.synthesis import label, synthesis
+from rag.compare.synthesis import Party, synthesis
 from rag.dates import parse_date
 from rag.evidence import Sentence, select
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.retrieval import Retriever
+
+NO_OUTLET = "Articles without an outlet"
 
 
 def shift_markers(text: str, offset: int) -> str:
@@ -42,6 +47,23 @@ class CompareResult:
     citations: list[Citation]
     claims: list[Claim]
     text: str
+    grouping: Grouping = "article"
+    disagreements: list[DisagreementRef] = field(default_factory=list)
+
+
+def grouping(retriever: Retriever, question: str, filters: Filters, group_by: GroupBy) -> Grouping:
+    """By outlet when asked, or when "auto" and the question says "outlet" or most of the
+    articles in scope carry one of two or more outlets; else by article."""
+    if group_by != "auto":
+        return group_by
+    hint = grouping_hint(question)
+    if filters.sources or hint == "article":
+        return "article"
+    outlets = retriever.outlets(filters)
+    named = [o for o in outlets if o.name is not None]
+    total = sum(o.articles for o in outlets)
+    by_outlet = len(named) >= 2 and 2 * sum(o.articles for o in named) > total
+    return "outlet" if by_outlet or (hint == "outlet" and named) else "article"
 
 
 class Comparer:
@@ -52,9 +74,16 @@ class Comparer:
         self._llm = generator
         self._per_source = per_source
 
-    def _llm_summary(self, topic: str, f: SourceFinding, evidence: list[Sentence]) -> str | None:
+    def _summary(self, topic: str, label: str, picked: list[Sentence], offset: int) -> str:
+        """The entry's text, its markers numbered from `offset` + 1."""
+        text = self._llm_summary(topic, label, picked) if self._llm else None
+        if text is None:
+            text = " ".join(f"{s.text} [{i}]" for i, s in enumerate(picked, start=1))
+        return shift_markers(text, offset)
+
+    def _llm_summary(self, topic: str, label: str, evidence: list[Sentence]) -> str | None:
         assert self._llm is not None
-        text = "".join(self._llm.stream_compare(topic, label(f), evidence))
+        text = "".join(self._llm.stream_compare(topic, label, evidence))
         # A number past this source's evidence would name another source's quote once the
         # markers are shifted: drop it before anything else reads the text.
         text = keep_markers(text, range(1, len(evidence) + 1))
@@ -67,38 +96,45 @@ class Comparer:
         self, question: str, filters: Filters | None = None, group_by: GroupBy = "auto"
     ) -> Iterator[tuple[str, object]]:
         """Yields ("findings", passages), ("delta", text) pieces, then ("result", CompareResult)."""
+        filters = filters or Filters()
         topic = topic_of(question)
-        findings = find_per_source(self._retriever, topic, filters)
-        yield "findings", [p for f in findings for p in f.passages]
+        by = grouping(self._retriever, question, filters, group_by)
+        rows: list[tuple[Party, SourceFinding | OutletFinding]]
+        if by == "outlet":
+            outlets = outlets_in_scope(self._retriever, filters)
+            groups = find_per_outlet(self._retriever, topic, filters, outlets)
+            yield "findings", [p for g in groups for p in g.passages]
+            rows = [(_outlet_party(g), g) for g in groups]
+        else:
+            findings = find_per_source(self._retriever, topic, filters)
+            yield "findings", [p for f in findings for p in f.passages]
+            rows = [(_article_party(f), f) for f in findings]
         evidence: list[Sentence] = []
         entries: list[SourceEntry] = []
         claims: list[Claim] = []
         chosen: dict[str, list[Sentence]] = {}
         lines: list[str] = []
-        for f in findings:
-            if not f.addresses:
+        for party, found in rows:
+            picked = self._pick(found) if party.addresses else []
+            if not picked:
                 summary = f"Does not discuss {topic_label(topic)}."
-                entries.append(_entry(f, summary))
-                line = f"- {label(f)}: {summary}"
-                lines.append(line)
-                yield "delta", line + "\n"
-                continue
-            picked = select(f.ranked, self._per_source, relative_floor=0.75)
-            chosen[f.source_id] = picked
-            offset = len(evidence)
-            evidence.extend(picked)
-            text = self._llm_summary(topic, f, picked) if self._llm else None
-            if text is None:
-                text = " ".join(f"{s.text} [{i}]" for i, s in enumerate(picked, start=1))
-            text = shift_markers(text, offset)
-            checked = validate(text, evidence)
-            claims.extend(checked.claims)
-            entries.append(_entry(f, text, sorted(set(markers(text)))))
-            line = f"- {label(f)}: {text}"
+                entries.append(_entry(found, summary, None, evidence))
+                line = f"- {party.label}: {summary}"
+            else:
+                chosen[party.key] = picked
+                text = self._summary(topic, party.label, picked, len(evidence))
+                evidence.extend(picked)
+                checked = validate(text, evidence)
+                claims.extend(checked.claims)
+                entry = _entry(found, text, sorted(set(markers(text))), evidence)
+                entries.append(entry)
+                line = f"- {party.label}{_dates(entry)}: {text}"
             lines.append(line)
             yield "delta", line + "\n"
 
-        closing = synthesis(topic, findings, chosen, evidence)
+        parties = [p if p.key in chosen else Party(p.key, p.label, False) for p, _ in rows]
+        noun = "outlets" if by == "outlet" else "sources"
+        closing, disagreements = synthesis(topic, parties, chosen, evidence, noun)
         checked = validate(closing, evidence)
         claims.extend(c for c in checked.claims if c.citations)
         yield "delta", "\n" + closing
@@ -114,20 +150,86 @@ class Comparer:
                 citations=citations,
                 claims=claims,
                 text=text,
+                grouping=by,
+                disagreements=disagreements,
             ),
         )
 
+    def _pick(self, found: SourceFinding | OutletFinding) -> list[Sentence]:
+        """The entry's sentences: an article's best; an outlet's best article's best two,
+        then each further article's best, `per_source` in all."""
+        if isinstance(found, SourceFinding):
+            return select(found.ranked, self._per_source, relative_floor=0.75)
+        picked: list[Sentence] = []
+        for i, article in enumerate(found.findings):
+            room = self._per_source - len(picked) - (len(found.findings) - i - 1)
+            picked += select(article.ranked, max(1, min(2, room)), relative_floor=0.75)
+        return picked[: self._per_source]
 
-def _entry(f: SourceFinding, summary: str, citations: list[int] | None = None) -> SourceEntry:
-    """A per-source entry; with no citations it records that the source is silent."""
-    day = parse_date(f.published)
+
+def _article_party(f: SourceFinding) -> Party:
+    return Party(f.source_id, f.outlet or f.title or f.source_id, f.addresses)
+
+
+def _outlet_party(g: OutletFinding) -> Party:
+    return Party(g.outlet or "", g.outlet or NO_OUTLET, g.addresses)
+
+
+def _iso(published: str | None) -> str | None:
+    day = parse_date(published)
+    return day.isoformat() if day else None
+
+
+def _dates(entry: SourceEntry) -> str:
+    """ " (2022-10-18, 2022-10-20)": the dates of an outlet's cited articles, in the text."""
+    days = sorted({a.date for a in entry.articles if a.date})
+    return f" ({', '.join(days)})" if days else ""
+
+
+def _entry(
+    found: SourceFinding | OutletFinding,
+    summary: str,
+    citations: list[int] | None,
+    evidence: list[Sentence],
+) -> SourceEntry:
+    """An entry; with no citations it records that the source is silent."""
+    if isinstance(found, SourceFinding):
+        return SourceEntry(
+            group="article",
+            source_id=found.source_id,
+            title=found.title,
+            outlet=found.outlet,
+            published=found.published,
+            date=_iso(found.published),
+            addresses_topic=citations is not None,
+            summary=summary,
+            citations=citations or [],
+        )
+    number = {s.key: n for n, s in enumerate(evidence, start=1)}
+    cited = set(citations or [])
+    articles = []
+    for f in found.findings if citations else []:
+        own = [n for s in f.ranked if (n := number.get(s.key)) in cited and n is not None]
+        if own:
+            articles.append(
+                ArticleRef(
+                    source_id=f.source_id,
+                    title=f.title,
+                    published=f.published,
+                    date=_iso(f.published),
+                    citations=sorted(own),
+                )
+            )
+    dates = [a.date for a in articles if a.date]
     return SourceEntry(
-        source_id=f.source_id,
-        title=f.title,
-        outlet=f.outlet,
-        published=f.published,
-        date=day.isoformat() if day else None,
+        group="outlet",
+        source_id=None,
+        title=None,
+        outlet=found.outlet,
+        date=max(dates) if dates else None,
         addresses_topic=citations is not None,
         summary=summary,
         citations=citations or [],
+        articles=articles,
+        articles_in_scope=found.articles,
     )

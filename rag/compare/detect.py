@@ -2,11 +2,13 @@
 
 is_comparative("How do the sources differ on tariffs?")  # True
 topic_of("What does each source say about the WHO?")     # "the WHO"
+grouping_hint("What does each outlet say about tariffs?")  # "outlet"
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 _COMPARATIVE = re.compile(
     r"""\b(?:
@@ -63,6 +65,22 @@ def topic_of(question: str) -> str:
             break
     text = re.sub(_TRAILING, "", text, flags=re.IGNORECASE).strip(" ,:")
     return text or question
+
+
+_BY_OUTLET = re.compile(
+    r"\b(?:outlet|publication|publisher|news\ ?paper|paper|network|broadcaster)s?\b", re.I
+)
+_BY_ARTICLE = re.compile(r"\b(?:article|stor(?:y|ies)|piece)s?\b", re.I)
+
+
+def grouping_hint(question: str) -> Literal["outlet", "article"] | None:
+    """What "each …" names, when the question says: outlets ("each outlet", "the papers")
+    or articles ("each article"); None for "each source"."""
+    if _BY_OUTLET.search(question):
+        return "outlet"
+    if _BY_ARTICLE.search(question):
+        return "article"
+    return None
 
 
 def topic_label(topic: str) -> str:

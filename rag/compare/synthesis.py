@@ -1,8 +1,8 @@
 """The synthesis of compare mode: who discusses the topic, who doesn't, and where they disagree.
 
-Deterministic for every generator. A disagreement is a sentence that negates a topic claim
-another source states, both cited, with the articles' dates to explain the sequence when
-both have one.
+Deterministic for every generator. The parties are outlets or articles (`Party`). A
+disagreement is a sentence that negates a topic claim another party states, both cited,
+each with its article's date, and the order of the dates to explain it when they differ.
 """
 
 from __future__ import annotations
@@ -10,12 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answer import Citation
+from rag.answer import DisagreementRef, Side
 from rag.compare.detect import topic_label
-from rag.compare.per_source import SourceFinding
 from rag.dates import parse_date
 from rag.evidence import Sentence
 from rag.text import negated_terms, terms
+
+
+@dataclass(frozen=True)
+class Party:
+    """One row of the comparison: an outlet or an article."""
+
+    key: str
+    label: str
+    addresses: bool
 
 
 @dataclass(frozen=True)
@@ -28,24 +36,24 @@ class Disagreement:
 def find_disagreements(
     chosen: dict[str, list[Sentence]], topic: str, limit: int = 3
 ) -> list[Disagreement]:
-    """Pairs across sources where one negates a topic claim that the other states.
+    """Pairs across parties where one negates a topic claim that the other states.
 
     "The deal was not signed." against "… sign 'historic' deal": the negated term (sign)
     is a topic term, the other sentence states it un-negated, and the two share at least
-    one more term, so they talk about the same thing. One pair per two sources.
+    one more term, so they talk about the same thing. One pair per two parties.
     """
     topic_terms = set(terms(topic))
     found: list[Disagreement] = []
     pairs: set[frozenset[str]] = set()
-    for sid_a, sents_a in chosen.items():
+    for key_a, sents_a in chosen.items():
         for a in sents_a:
             negated = negated_terms(a.text) & topic_terms
             if not negated:
                 continue
             terms_a = set(terms(a.text))
-            for sid_b, sents_b in chosen.items():
-                pair = frozenset((sid_a, sid_b))
-                if sid_b == sid_a or pair in pairs:
+            for key_b, sents_b in chosen.items():
+                pair = frozenset((key_a, key_b))
+                if key_b == key_a or pair in pairs:
                     continue
                 for b in sents_b:
                     terms_b = set(terms(b.text))
@@ -57,50 +65,67 @@ def find_disagreements(
     return found[:limit]
 
 
-def label(f: SourceFinding | Citation) -> str:
-    return f.outlet or f.title or f.source_id
+def _day(sentence: Sentence) -> str | None:
+    day = parse_date(sentence.chunk.published)
+    return day.isoformat() if day else None
 
 
 def synthesis(
     topic: str,
-    findings: Sequence[SourceFinding],
+    parties: Sequence[Party],
     chosen: dict[str, list[Sentence]],
     evidence: Sequence[Sentence],
-) -> str:
+    noun: str = "sources",
+) -> tuple[str, list[DisagreementRef]]:
     """Who discusses `topic` (each cited), who doesn't, and the disagreements found."""
     number = {s.key: n for n, s in enumerate(evidence, start=1)}
-    speaking = [f for f in findings if f.addresses]
-    silent = [f for f in findings if not f.addresses]
+    speaking = [p for p in parties if p.addresses and chosen.get(p.key)]
+    silent = [p for p in parties if p not in speaking]
     if not speaking:
-        return f"None of the {len(findings)} sources discusses {topic_label(topic)}."
+        return f"None of the {len(parties)} {noun} discusses {topic_label(topic)}.", []
     parts = [
-        f"{len(speaking)} of {len(findings)} sources discuss {topic_label(topic)}: "
-        + ", ".join(f"{label(f)} [{number[chosen[f.source_id][0].key]}]" for f in speaking)
+        f"{len(speaking)} of {len(parties)} {noun} discuss {topic_label(topic)}: "
+        + ", ".join(f"{p.label} [{number[chosen[p.key][0].key]}]" for p in speaking)
         + "."
     ]
     if silent:
-        parts.append("Not discussed by: " + ", ".join(label(f) for f in silent) + ".")
-    by_id = {f.source_id: f for f in findings}
-    disagreements = find_disagreements(chosen, topic)
-    for d in disagreements:
-        a, b = by_id[d.negated.source_id], by_id[d.stated.source_id]
+        parts.append("Not discussed by: " + ", ".join(p.label for p in silent) + ".")
+    label = {p.key: p.label for p in parties}
+    key_of = {s.key: k for k, sentences in chosen.items() for s in sentences}
+    found = find_disagreements(chosen, topic)
+    refs = []
+    for d in found:
+        a, b = label[key_of[d.negated.key]], label[key_of[d.stated.key]]
+        day_a, day_b = _day(d.negated), _day(d.stated)
         parts.append(
-            f"They disagree: {label(a)} says “{d.negated.text}” [{number[d.negated.key]}], "
-            f"while {label(b)} says “{d.stated.text}” [{number[d.stated.key]}]."
+            f"They disagree: {a}{_on(day_a)} says “{d.negated.text}” [{number[d.negated.key]}], "
+            f"while {b}{_on(day_b)} says “{d.stated.text}” [{number[d.stated.key]}]."
         )
-        parts.append(_sequence(a, b))
-    if not disagreements and len(speaking) > 1:
-        parts.append("No source directly contradicts another in the passages found.")
-    return " ".join(p for p in parts if p)
+        parts.append(_sequence((a, day_a), (b, day_b)))
+        refs.append(
+            DisagreementRef(
+                term=d.term,
+                sides=[
+                    Side(label=a, date=day_a, n=number[d.negated.key], quote=d.negated.text),
+                    Side(label=b, date=day_b, n=number[d.stated.key], quote=d.stated.text),
+                ],
+            )
+        )
+    if not found and len(speaking) > 1:
+        parts.append(f"No {noun[:-1]} directly contradicts another in the passages found.")
+    return " ".join(p for p in parts if p), refs
 
 
-def _sequence(a: SourceFinding, b: SourceFinding) -> str:
-    """Explain a disagreement by the articles' dates, when both have one and they differ."""
-    day_a, day_b = parse_date(a.published), parse_date(b.published)
-    if day_a is None or day_b is None or day_a == day_b:
+def _on(day: str | None) -> str:
+    return f" ({day})" if day else ""
+
+
+def _sequence(a: tuple[str, str | None], b: tuple[str, str | None]) -> str:
+    """Explain a disagreement by the dates, when both have one and they differ."""
+    if a[1] is None or b[1] is None or a[1] == b[1]:
         return ""
-    (first, d1), (second, d2) = sorted(((a, day_a), (b, day_b)), key=lambda x: x[1])
+    (first, d1), (second, d2) = sorted((a, b), key=lambda x: x[1] or "")
     return (
-        f"{label(first)} was published {d1.isoformat()}, before {label(second)} "
-        f"({d2.isoformat()}), so the later report may reflect newer events."
+        f"{first} published on {d1}, before {second} ({d2}), so the later report may reflect "
+        "newer events."
     )

@@ -39,7 +39,7 @@ def client(server: str) -> openai.OpenAI:
 
 
 def test_openai_client_non_streaming(client: openai.OpenAI) -> None:
-    assert [m.id for m in client.models.list()] == ["rag", "rag-compare"]
+    assert [m.id for m in client.models.list()][:2] == ["rag", "rag-compare"]
     reply = client.chat.completions.create(
         model="rag", messages=[{"role": "user", "content": SIGNED}]
     )
