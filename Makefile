@@ -25,7 +25,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 
 setup: $(VENV)/.installed
 
-setup-dev: $(VENV)/.installed-dev
+# The browser tests (tests/ui) drive Debian's chromium; Playwright downloads no browser.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) apt-get install -y -q --no-install-recommends chromium
+
+setup-dev: $(VENV)/.installed-dev $(CHROMIUM)
 
 run: setup
 	HF_HUB_OFFLINE=1 $(BIN)/rag ingest

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.limits import BodyLimit
-from api.routes import ask, chat, documents, health, openai_compat
+from api.routes import ask, chat, documents, health, openai_compat, ui
 from api.services import Services
 from rag.chat.condense import Condenser
 from rag.chat.conversations import open_conversations
@@ -69,7 +69,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     errors.install(app)
-    for module in (health, ask, chat, documents, openai_compat):
+    for module in (health, ask, chat, documents, openai_compat, ui):
         app.include_router(module.router)
     return app
 

@@ -1,0 +1,188 @@
+// Answer text with its [n] markers as buttons, sentences with their support, the meta line.
+//
+// `ctx.open(citation, answer)` opens the cited article at the quote; every view of an
+// answer (plain, refusal, compare) builds its text from these pieces.
+
+import { formatDay, h, initial, sourceDay, sourceName } from "./dom.js";
+import { tip } from "./tooltip.js";
+
+const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+const TRAILING_MARKERS = /^(?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])+/;
+const REFUSAL = /\bsources\b(?: from [^.]{1,80}?)? (?:don't|do not) cover\b/;
+// The support score is the share of a sentence's content words found in the quotes it cites
+// (rag/citations.py). Under half, most of the sentence is not in what it cites.
+export const WEAK_SUPPORT = 0.5;
+
+/** True for a refusal: mode "refusal", or no citations and the refusal wording. */
+export function isRefusal(answer) {
+  if (answer.mode === "refusal") return true;
+  if (answer.citations?.length) return false;
+  const flat = (answer.answer || "").toLowerCase().replaceAll("’", "'").split(/\s+/).join(" ");
+  return REFUSAL.test(flat);
+}
+
+function byNumber(answer) {
+  return new Map((answer.citations ?? []).map((c) => [c.n, c]));
+}
+
+/** Text with each [n] (or [n, m]) as a citation button; unknown numbers stay inert. */
+export function withMarkers(text, answer, ctx, cited = byNumber(answer)) {
+  const out = [];
+  let last = 0;
+  for (const match of text.matchAll(MARKER)) {
+    if (match.index > last) out.push(text.slice(last, match.index));
+    for (const n of match[1].split(",").map((s) => Number(s.trim()))) {
+      out.push(marker(n, cited.get(n), answer, ctx));
+    }
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+function marker(n, citation, answer, ctx) {
+  if (!citation) return h("span", { class: "cite pending", "aria-hidden": "true" }, String(n));
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "cite",
+      "aria-label": `Source ${n}: ${sourceName(citation)}`,
+      dataset: { n },
+      onclick: () => ctx.open(citation, answer),
+    },
+    String(n),
+  );
+  return tip(button, () => quoteTip(citation));
+}
+
+export function quoteTip(citation) {
+  const day = sourceDay(citation);
+  return h(
+    "span",
+    { class: "tip-quote" },
+    h("span", { class: "tip-source" }, sourceName(citation), day ? ` · ${formatDay(day)}` : ""),
+    h("span", { class: "tip-text" }, citation.quote),
+  );
+}
+
+function supportTip(claim) {
+  const pct = Math.round(claim.support * 100);
+  if (!claim.citations.length) return "Not cited: this sentence connects the cited ones.";
+  return claim.support < WEAK_SUPPORT
+    ? `Weak support (${pct}%): much of this sentence is not in the quotes it cites.`
+    : `Support ${pct}%: share of this sentence's words found in the quotes it cites.`;
+}
+
+function claimSpan(text, claim, answer, ctx, cited) {
+  const weak = claim.citations.length > 0 && claim.support < WEAK_SUPPORT;
+  const span = h(
+    "span",
+    { class: weak ? "claim weak" : "claim", dataset: { support: claim.support.toFixed(2) } },
+    withMarkers(text, answer, ctx, cited),
+  );
+  tip(span, () => supportTip(claim));
+  if (weak) {
+    const flag = h(
+      "span",
+      { class: "weak-flag", tabindex: "0", "aria-label": supportTip(claim) },
+      "weak",
+    );
+    span.append(" ", tip(flag, () => supportTip(claim)));
+  }
+  return span;
+}
+
+/** The answer text, each claim (sentence) wrapped with its support score. */
+export function withClaims(text, answer, ctx) {
+  const cited = byNumber(answer);
+  const out = [];
+  let cursor = 0;
+  for (const claim of answer.claims ?? []) {
+    const at = text.indexOf(claim.text, cursor);
+    if (at < 0 || !claim.text) continue;
+    let end = at + claim.text.length;
+    end += TRAILING_MARKERS.exec(text.slice(end))?.[0].length ?? 0;
+    if (at > cursor) out.push(...withMarkers(text.slice(cursor, at), answer, ctx, cited));
+    out.push(claimSpan(text.slice(at, end), claim, answer, ctx, cited));
+    cursor = end;
+  }
+  out.push(...withMarkers(text.slice(cursor), answer, ctx, cited));
+  return out;
+}
+
+/** The cited articles as cards, one per article, each listing its markers. */
+export function sourceCards(answer, ctx) {
+  const groups = new Map();
+  for (const c of answer.citations ?? []) {
+    if (!groups.has(c.source_id)) groups.set(c.source_id, []);
+    groups.get(c.source_id).push(c);
+  }
+  if (!groups.size) return null;
+  const cards = [...groups.values()].map((cs) => {
+    const first = cs[0];
+    const day = sourceDay(first);
+    const name = first.outlet || first.source_id;
+    return h(
+      "li",
+      null,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "source-card",
+          dataset: { source: first.source_id },
+          "aria-label": `Open ${first.title || name}, cited as ${cs.map((c) => c.n).join(", ")}`,
+          onclick: () => ctx.open(first, answer),
+        },
+        h(
+          "span",
+          { class: "card-top" },
+          h("span", { class: "outlet-badge", "aria-hidden": "true" }, initial(first.outlet)),
+          h("span", { class: "card-outlet" }, name),
+        ),
+        h("span", { class: "card-title" }, first.title || `“${first.quote}”`),
+        h(
+          "span",
+          { class: "card-foot" },
+          h("span", { class: "card-date" }, day ? formatDay(day) : "undated"),
+          h("span", { class: "card-numbers" }, cs.map((c) => h("span", null, String(c.n)))),
+        ),
+      ),
+    );
+  });
+  return h("ol", { class: "source-cards", "aria-label": "Sources" }, cards);
+}
+
+/** Generator, fallback, time window, the filters asked with, timing: said plainly. */
+export function metaLine(answer, request) {
+  const items = [h("span", { class: "meta-item generator" }, "Answered by ", h("b", null, answer.generator))];
+  if (answer.fallback) {
+    items.push(
+      h(
+        "span",
+        { class: "meta-item badge warn fallback" },
+        "Fallback: the LLM's answer had no valid citation, so this is the extractive answer",
+      ),
+    );
+  }
+  const w = answer.time_window;
+  if (w) {
+    items.push(
+      h(
+        "span",
+        { class: "meta-item window" },
+        `Window “${w.phrase}”: ${formatDay(w.since)} – ${formatDay(w.until)}`,
+      ),
+    );
+  }
+  if (request?.since || request?.until) {
+    const from = request.since ? formatDay(request.since) : "…";
+    const to = request.until ? formatDay(request.until) : "…";
+    items.push(h("span", { class: "meta-item range" }, `Published ${from} – ${to}`));
+  }
+  if (answer.as_of) items.push(h("span", { class: "meta-item" }, `As of ${formatDay(answer.as_of)}`));
+  const total = answer.timings_ms?.total;
+  if (total) items.push(h("span", { class: "meta-item" }, `${(total / 1000).toFixed(2)} s`));
+  return h("div", { class: "answer-meta" }, items);
+}

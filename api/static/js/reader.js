@@ -1,0 +1,173 @@
+// The article beside the chat: its cleaned text with the cited quotes highlighted.
+//
+// Citation offsets count Unicode code points (Python), JS strings count UTF-16 units, so
+// offsets are converted before slicing; text[start:end] must equal the quote, else the
+// quote is searched for (the article changed since the answer) or reported missing.
+
+import { api } from "./api.js";
+import { $, announce, fill, formatDay, h, initial, sourceDay } from "./dom.js";
+
+let token = 0;
+let returnFocus = null;
+
+/** A function from code-point offsets to UTF-16 offsets in `text`. */
+export function utf16Offsets(text) {
+  if (!/[\uD800-\uDFFF]/.test(text)) return (i) => i;
+  const at = [];
+  let unit = 0;
+  for (const ch of text) {
+    at.push(unit);
+    unit += ch.length;
+  }
+  at.push(unit);
+  return (i) => at[Math.min(i, at.length - 1)];
+}
+
+/** Where each quote is in `text`: [{n, start, end, active}], overlaps dropped, active first. */
+function locate(text, quotes, activeN) {
+  const toUnits = utf16Offsets(text);
+  const found = [];
+  const missing = [];
+  const ordered = [...quotes].sort((a, b) => (b.n === activeN) - (a.n === activeN));
+  for (const q of ordered) {
+    let start = toUnits(q.start);
+    let end = toUnits(q.end);
+    if (text.slice(start, end) !== q.quote) {
+      start = text.indexOf(q.quote);
+      end = start + q.quote.length;
+    }
+    if (start < 0) {
+      missing.push(q);
+      continue;
+    }
+    if (found.some((f) => start < f.end && f.start < end)) continue;
+    found.push({ n: q.n, start, end, active: q.n === activeN });
+  }
+  return { found: found.sort((a, b) => a.start - b.start), missing };
+}
+
+/** Paragraphs of `text` (one per line) with the located ranges as <mark>s. */
+function paragraphs(text, ranges) {
+  const out = [];
+  let pos = 0;
+  for (const line of text.split("\n")) {
+    const start = pos;
+    const end = pos + line.length;
+    pos = end + 1;
+    if (!line.trim()) continue;
+    const p = h("p");
+    let cursor = start;
+    for (const r of ranges) {
+      const a = Math.max(r.start, start);
+      const b = Math.min(r.end, end);
+      if (a >= b) continue;
+      if (a > cursor) p.append(text.slice(cursor, a));
+      p.append(
+        h("mark", { class: r.active ? "quote active" : "quote", dataset: { n: r.n }, tabindex: "-1" }, text.slice(a, b)),
+      );
+      cursor = b;
+    }
+    if (cursor < end) p.append(text.slice(cursor, end));
+    out.push(p);
+  }
+  return out;
+}
+
+/** Mark quote `n` as the active one and bring it into view (animated only on request). */
+function setActive(n, animate = false) {
+  const body = $("#reader-body");
+  for (const m of body.querySelectorAll("mark.quote")) m.classList.toggle("active", m.dataset.n === String(n));
+  for (const b of $("#reader-quotes").querySelectorAll("button")) {
+    b.setAttribute("aria-pressed", String(b.dataset.n === String(n)));
+  }
+  const mark = body.querySelector("mark.quote.active");
+  if (mark) {
+    const smooth = animate && !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    mark.scrollIntoView({ block: "center", behavior: smooth ? "smooth" : "instant" });
+    mark.focus({ preventScroll: true });
+  }
+}
+
+function header(doc) {
+  const day = sourceDay(doc);
+  fill(
+    $("#reader-meta"),
+    h("span", { class: "outlet-badge", "aria-hidden": "true" }, initial(doc.outlet)),
+    h("span", { class: "reader-outlet" }, doc.outlet || "Unknown outlet"),
+    h("span", { class: "muted" }, day ? `· ${formatDay(day)}` : "· undated"),
+  );
+  fill($("#reader-title"), doc.title || "Untitled article");
+  fill($("#reader-id"), doc.source_id);
+}
+
+/**
+ * Open `sourceId` in the panel. `quotes`: the answer's citations of this article
+ * ({n, quote, start, end}); the one numbered `activeN` is highlighted and scrolled to.
+ */
+export async function openArticle(sourceId, quotes = [], activeN = null) {
+  const panel = $("#reader");
+  const mine = ++token;
+  if (panel.hidden) returnFocus = document.activeElement;
+  panel.hidden = false;
+  document.body.classList.add("reading");
+  panel.dataset.source = sourceId;
+  panel.setAttribute("aria-busy", "true");
+  fill($("#reader-meta"));
+  fill($("#reader-id"));
+  fill($("#reader-title"), "Loading the article…");
+  fill($("#reader-quotes"));
+  fill($("#reader-body"), h("div", { class: "skeleton" }, h("i"), h("i"), h("i"), h("i")));
+  let doc;
+  try {
+    doc = await api("GET", `/v1/sources/${encodeURIComponent(sourceId)}/text`);
+  } catch (err) {
+    if (mine !== token) return;
+    fill($("#reader-title"), "Couldn't open the article");
+    fill($("#reader-body"), h("p", { class: "error", role: "alert" }, err.message));
+    panel.removeAttribute("aria-busy");
+    return;
+  }
+  if (mine !== token) return;
+  header(doc);
+  const { found, missing } = locate(doc.text, quotes, activeN);
+  if (found.length > 1) {
+    fill(
+      $("#reader-quotes"),
+      h("span", { class: "muted small" }, "Cited here:"),
+      found.map((r) =>
+        h("button", { type: "button", class: "cite", dataset: { n: r.n }, "aria-label": `Go to quote ${r.n}`, "aria-pressed": "false", onclick: () => setActive(r.n, true) }, String(r.n)),
+      ),
+    );
+  }
+  fill(
+    $("#reader-body"),
+    missing.length
+      ? h("p", { class: "notice", role: "note" }, `Quote ${missing.map((q) => q.n).join(", ")} is no longer in this article: it changed after the answer was written.`)
+      : null,
+    paragraphs(doc.text, found),
+  );
+  panel.removeAttribute("aria-busy");
+  const active = found.find((r) => r.active) ?? found[0];
+  if (active) {
+    setActive(active.n);
+    announce(`Opened ${doc.title || doc.outlet || "the article"} at quote ${active.n}.`);
+  } else {
+    panel.scrollTop = 0;
+    $("#reader-title").focus();
+  }
+}
+
+export function closeArticle() {
+  const panel = $("#reader");
+  if (panel.hidden) return;
+  token++;
+  panel.hidden = true;
+  document.body.classList.remove("reading");
+  returnFocus?.focus?.();
+  returnFocus = null;
+}
+
+export function initReader() {
+  $("#close-reader").addEventListener("click", closeArticle);
+  // Escape closes it too (app.js listens on the whole page).
+}
