@@ -1,6 +1,6 @@
 """The shared archive as a second gold set: real weekly news-quiz questions, real articles.
 
-    rag eval --archive [--index DIR] [--split heldout|calibration|all]
+    rag eval --archive [--archive-index DIR] [--split heldout|calibration|all]
 
 Reads ../shared/corpora/realtimeqa-dev/questions.jsonl (never copied into the repository;
 absent, the command says so and stops). Every question is asked over the whole archive
