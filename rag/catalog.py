@@ -33,48 +33,11 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
+from rag.catalog_schema import SCHEMA, SCHEMA_VERSION
 from rag.errors import StoreError
 
 P = ParamSpec("P")
 T = TypeVar("T")
-SCHEMA_VERSION = "1"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    source_id TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,
-    title TEXT,
-    outlet TEXT,
-    published TEXT,
-    published_day INTEGER,  -- days since 1970-01-01, for date filters; NULL when unknown
-    notes TEXT,
-    text TEXT NOT NULL,     -- the cleaned text every offset refers to
-    chunks INTEGER NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_by_outlet ON documents(outlet);
-CREATE INDEX IF NOT EXISTS documents_by_day ON documents(published_day);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,  -- also the rowid of the chunk's lexical entry
-    chunk_id TEXT NOT NULL UNIQUE,
-    source_id TEXT NOT NULL REFERENCES documents(source_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    sentences TEXT NOT NULL,  -- JSON [[start, end], ...]: offsets in the document
-    vectors BLOB NOT NULL     -- float16 [sentences, dim]: one unit vector per sentence
-);
-CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id, idx);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
-    terms, tokenize = "unicode61 remove_diacritics 0 tokenchars ''''"
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS term_docs USING fts5vocab(chunk_terms, 'row');
-CREATE TABLE IF NOT EXISTS pending (
-    source_id TEXT PRIMARY KEY,
-    vector_ids TEXT NOT NULL,  -- JSON: every Chroma id this write may add or leave stale
-    since REAL NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -135,7 +98,7 @@ class Catalog:
         self._lock_file: Any = None
         try:
             with self.write_lock():
-                self.db.executescript(_SCHEMA)  # idempotent; it commits by itself
+                self.db.executescript(SCHEMA)  # idempotent; it commits by itself
             with self.writing() as tx:
                 version = tx.meta("schema_version")
                 if version is None:
@@ -209,7 +172,7 @@ class Catalog:
 
     def content_hashes(self, source_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
-        for part in _parts(source_ids):
+        for part in batches(source_ids):
             marks = ",".join("?" * len(part))
             rows = self.db.execute(
                 f"SELECT source_id, content_hash FROM documents WHERE source_id IN ({marks})",
@@ -227,7 +190,7 @@ class Catalog:
 
     def known_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for part in _parts(chunk_ids):
+        for part in batches(chunk_ids):
             marks = ",".join("?" * len(part))
             rows = self.db.execute(
                 f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", part
@@ -262,7 +225,7 @@ class Transaction:
         ids = [
             r[0] for r in self.db.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))
         ]
-        for part in _parts(ids):
+        for part in batches(ids):
             marks = ",".join("?" * len(part))
             self.db.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({marks})", part)
         self.db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
@@ -333,7 +296,7 @@ class Transaction:
             )
 
 
-def _parts(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
-    """`items` in slices SQLite's variable limit accepts."""
+def batches(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """`items` in slices SQLite's variable limit accepts (one `?` each in an IN list)."""
     for i in range(0, len(items), size):
         yield list(items[i : i + size])

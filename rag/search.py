@@ -17,17 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rag.catalog import Catalog
+from rag.catalog import Catalog, batches
 from rag.filters import Filters
 from rag.lexical import TermStats, match_expression
 from rag.vectors import VectorIndex
 
 BROAD = 0.25  # a filter keeping at least this share of chunks is applied after searching
 COMMON = 0.10  # terms in more chunks than this share are left out of lexical queries
-
-
-def _parts(items: Sequence[str], size: int = 500) -> list[list[str]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 class Searcher:
@@ -50,7 +46,7 @@ class Searcher:
         """Which of `chunk_ids` the filter keeps."""
         condition, params = filters.sql()
         found: set[str] = set()
-        for part in _parts(chunk_ids):
+        for part in batches(chunk_ids):
             marks = ",".join("?" * len(part))
             rows = self._catalog.query(
                 "SELECT c.chunk_id FROM chunks AS c JOIN documents AS d "

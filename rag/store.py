@@ -16,16 +16,14 @@ Nothing here keeps a copy of the corpus: every read goes to the indexes.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 
-from rag import lexical
-from rag.catalog import Catalog, sqlite_errors
+from rag import integrity, lexical
+from rag.catalog import Catalog, batches, sqlite_errors
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings
 from rag.errors import UnknownSourceError
@@ -101,7 +99,7 @@ class ChunkStore:
             rows = self._catalog.query(f"SELECT {SOURCE_COLUMNS} FROM documents ORDER BY 1")
         else:
             rows = []
-            for part in _parts(list(dict.fromkeys(source_ids))):
+            for part in batches(list(dict.fromkeys(source_ids))):
                 marks = ",".join("?" * len(part))
                 sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
                 rows += self._catalog.query(sql, part)
@@ -165,7 +163,7 @@ class ChunkStore:
         """The chunks of `chunk_ids` that are in the catalog (others are left out)."""
         columns = _CHUNK_COLUMNS + (", c.vectors" if vectors else "")
         out: dict[str, StoredChunk] = {}
-        for part in _parts(list(dict.fromkeys(chunk_ids))):
+        for part in batches(list(dict.fromkeys(chunk_ids))):
             marks = ",".join("?" * len(part))
             rows = self._catalog.query(
                 f"SELECT {columns} FROM chunks AS c JOIN documents AS d "
@@ -237,40 +235,8 @@ class ChunkStore:
 
     @sqlite_errors
     def verify(self) -> list[str]:
-        """What is inconsistent in the index (nothing, normally): every document's chunks,
-        sentence vectors, lexical entries and Chroma vectors must all be there. Reads the
-        whole index: a check to run after a crash, not on a hot path."""
-        db, problems = self._catalog, []
-        for sid, expected, found in db.query(
-            "SELECT d.source_id, d.chunks, count(c.id) FROM documents d "
-            "LEFT JOIN chunks c ON c.source_id = d.source_id GROUP BY d.source_id"
-        ):
-            if expected != found:
-                problems.append(f"{sid}: {found} chunks stored, {expected} expected")
-        for (cid,) in db.query(
-            "SELECT chunk_id FROM chunks WHERE id NOT IN (SELECT rowid FROM chunk_terms)"
-        ):
-            problems.append(f"{cid}: no lexical entry")
-        (stray,) = db.query(
-            "SELECT count(*) FROM chunk_terms WHERE rowid NOT IN (SELECT id FROM chunks)"
-        )[0]
-        if stray:
-            problems.append(f"{stray} lexical entries belong to no chunk")
-        dim = self._embedder.dimensions  # float16: two bytes a number
-        for cid, sentences, size in db.query(
-            "SELECT chunk_id, sentences, length(vectors) FROM chunks"
-        ):
-            if dim and size != len(json.loads(sentences)) * dim * 2:
-                problems.append(f"{cid}: sentence vectors do not match its sentences")
-        ids = [r[0] for r in db.query("SELECT chunk_id FROM chunks")]
-        missing = sorted(set(ids) - self._vectors.present(ids))
-        problems += [f"{cid}: no vector in Chroma" for cid in missing]
-        extra = self._vectors.count() - (len(ids) - len(missing))
-        if extra:
-            problems.append(f"{extra} vectors in Chroma belong to no chunk")
-        if db.pending():
-            problems.append(f"{len(db.pending())} writes not finished (run any write to recover)")
-        return problems
+        """What is inconsistent in the index (nothing, normally); see rag/integrity.py."""
+        return integrity.problems(self._catalog, self._vectors, self._embedder.dimensions)
 
     @sqlite_errors
     def recover(self) -> int:
@@ -288,11 +254,6 @@ class ChunkStore:
         with self._catalog.writing() as tx:
             tx.clear_pending([sid for sid, _ in pending])
         return len(orphans)
-
-
-def _parts(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 @contextmanager

@@ -1,0 +1,45 @@
+"""The catalog's SQLite schema (rag/catalog.py): documents, chunks with their sentence
+vectors, the FTS5 lexical index and the record of unfinished writes.
+
+A change that an older index cannot be read with bumps SCHEMA_VERSION; opening such an
+index then asks for `rag ingest --reset` instead of misreading it.
+"""
+
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    source_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title TEXT,
+    outlet TEXT,
+    published TEXT,
+    published_day INTEGER,  -- days since 1970-01-01, for date filters; NULL when unknown
+    notes TEXT,
+    text TEXT NOT NULL,     -- the cleaned text every offset refers to
+    chunks INTEGER NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_outlet ON documents(outlet);
+CREATE INDEX IF NOT EXISTS documents_by_day ON documents(published_day);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,  -- also the rowid of the chunk's lexical entry
+    chunk_id TEXT NOT NULL UNIQUE,
+    source_id TEXT NOT NULL REFERENCES documents(source_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    sentences TEXT NOT NULL,  -- JSON [[start, end], ...]: offsets in the document
+    vectors BLOB NOT NULL     -- float16 [sentences, dim]: one unit vector per sentence
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id, idx);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+    terms, tokenize = "unicode61 remove_diacritics 0 tokenchars ''''"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS term_docs USING fts5vocab(chunk_terms, 'row');
+CREATE TABLE IF NOT EXISTS pending (
+    source_id TEXT PRIMARY KEY,
+    vector_ids TEXT NOT NULL,  -- JSON: every Chroma id this write may add or leave stale
+    since REAL NOT NULL
+);
+"""
