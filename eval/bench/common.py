@@ -6,6 +6,8 @@ Percentiles are `eval.metrics.percentile` (linear interpolation, q in 0..100) ev
 from __future__ import annotations
 
 import random
+import signal
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,6 +75,16 @@ def wait_ready(base: str, timeout: float = 120.0, path: str = "/readyz") -> None
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{base}{path} did not answer 200 within {timeout:.0f} s")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Stop a server as Ctrl-C would (it shuts down cleanly), killing it if it hangs."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def timed_ms(fn: Callable[[], object]) -> float:

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from eval.bench.common import free_port, peak_rss_mb, percentile, wait_ready
+from eval.bench.common import free_port, peak_rss_mb, percentile, stop, wait_ready
 
 WIDTHS = (5, 5, 6, 7, 8, 8, 12)
 QUESTIONS = [
@@ -139,11 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench(f"http://127.0.0.1:{port}", levels, args.requests, server.pid)
             )
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server, timeout=15)
 
     print(f"POST /v1/ask, extractive, {args.workers} worker(s), {os.cpu_count()} CPUs, warm cache")
     head = ("conc", "reqs", "errors", "req/s", "p50 ms", "p95 ms", "peak RSS MB")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from eval.bench.common import (
     free_port,
     p50_p95,
     peak_rss_mb,
+    stop,
     synthetic_articles,
     wait_ready,
 )
@@ -174,11 +174,7 @@ def measure(settings: Settings, questions: list[str], log: Path) -> SizeFigures:
             http.delete("/v1/documents/bench-added").raise_for_status()
         rss, peak = current_rss_mb(proc.pid), peak_rss_mb(proc.pid, children=False)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=30)
     return SizeFigures(chunks, sources, ready, first, answers, compares, after, rss, peak)
 
 
