@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ from eval.bench.common import free_port
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings
 from rag.text import terms
+
+if TYPE_CHECKING:
+    from rag.store import ChunkStore
 
 __all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "free_port"]
 
@@ -142,6 +146,20 @@ def fake_embedder() -> FakeEmbeddings:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
+
+
+@contextmanager
+def fake_store(settings: Settings, folder: Path, articles: dict[str, str]) -> Iterator[ChunkStore]:
+    """`articles` ({file name: text}) written to `folder`, indexed with the fake embedder."""
+    from rag.ingest import ingest_paths
+    from rag.store import open_store
+
+    folder.mkdir()
+    for name, text in articles.items():
+        (folder / name).write_text(text)
+    with open_store(settings, FakeEmbeddings()) as store:
+        ingest_paths(store, [folder], settings)
+        yield store
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,9 @@ from rag.config import Settings
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
-from rag.ingest import ingest_paths
 from rag.retrieval import Retriever
-from rag.store import ChunkStore, open_store
-from tests.conftest import FakeChat, FakeEmbeddings
+from rag.store import ChunkStore
+from tests.conftest import FakeChat, fake_store
 
 ARTICLES = {
     "monitor.txt": "Talks Broke Down\nThe mineral rights deal was not signed. "
@@ -25,12 +24,7 @@ ARTICLES = {
 
 @pytest.fixture
 def store(settings: Settings, tmp_path: Path) -> Iterator[ChunkStore]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / name).write_text(text)
-    with open_store(settings, FakeEmbeddings()) as s:
-        ingest_paths(s, [corpus], settings)
+    with fake_store(settings, tmp_path / "corpus", ARTICLES) as s:
         yield s
 
 

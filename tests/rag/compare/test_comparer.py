@@ -9,10 +9,9 @@ from rag.chain import AnswerChain
 from rag.citations import keep_markers
 from rag.config import Settings
 from rag.generation.chat import ChatGenerator
-from rag.ingest import ingest_paths
 from rag.retrieval import Retriever
-from rag.store import ChunkStore, open_store
-from tests.conftest import FakeChat, FakeEmbeddings
+from rag.store import ChunkStore
+from tests.conftest import FakeChat, fake_store
 
 # Two articles that both report on the ferry terminal, each in several sentences.
 ARTICLES = {
@@ -28,12 +27,7 @@ TOPIC = "the new ferry terminal in Port Ellis"
 
 @pytest.fixture
 def store(settings: Settings, tmp_path: Path) -> Iterator[ChunkStore]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / name).write_text(text)
-    with open_store(settings, FakeEmbeddings()) as s:
-        ingest_paths(s, [corpus], settings)
+    with fake_store(settings, tmp_path / "corpus", ARTICLES) as s:
         yield s
 
 
