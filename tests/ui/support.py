@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, Response, expect
+from playwright.sync_api import Locator, Page, Response, Route, expect
 
 from tests.api.support import sse_events
 
@@ -52,3 +53,17 @@ def last_answer(page: Page) -> Locator:
 
 def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def ask_answered_with(page: Page, base: str, question: str, answer: dict[str, Any]) -> None:
+    """Open the page and ask `question`, with /v1/chat replying `answer` as its `done` event
+    (for answer shapes the seeds cannot produce)."""
+
+    def reply(route: Route) -> None:
+        body = f"event: done\ndata: {json.dumps(answer)}\n\n"
+        route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=body)
+
+    page.route("**/v1/chat", reply)
+    page.goto(base)
+    page.fill("#question", question)
+    page.press("#question", "Enter")

@@ -3,17 +3,16 @@ compare table, conversations that survive a reload, and the page on a phone and 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.ui.conftest import open_context, watch
-from tests.ui.support import WATCH_STREAMING, ask, last_answer, shot
+from tests.ui.support import WATCH_STREAMING, ask, ask_answered_with, last_answer, shot
 
 pytestmark = pytest.mark.integration
 
@@ -157,14 +156,7 @@ def test_a_compare_by_outlet_shows_articles_and_clickable_disagreements(
     assert real["group_by"] == "outlet" and len(real["per_source"]) == 3
     shaped = with_disagreement(real)
 
-    def reply(route: Route) -> None:
-        body = f"event: done\ndata: {json.dumps(shaped)}\n\n"
-        route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=body)
-
-    page.route("**/v1/chat", reply)
-    page.goto(ui_server)
-    page.fill("#question", NATO)
-    page.press("#question", "Enter")
+    ask_answered_with(page, ui_server, NATO, shaped)
     view = last_answer(page)
     expect(view.locator("table.compare-table thead th").first).to_have_text("Outlet")
     expect(view.locator("tbody tr")).to_have_count(len(shaped["per_source"]))
@@ -312,14 +304,7 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
         "conversation_id": "metashape",
     }
 
-    def reply(route: Route) -> None:
-        body = f"event: done\ndata: {json.dumps(shaped)}\n\n"
-        route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=body)
-
-    page.route("**/v1/chat", reply)
-    page.goto(ui_server)
-    page.fill("#question", SIGNED)
-    page.press("#question", "Enter")
+    ask_answered_with(page, ui_server, SIGNED, shaped)
     meta = last_answer(page).locator(".answer-meta")
     expect(meta.locator(".generator")).to_have_text("Answered by openai/gpt-4o-mini")
     expect(meta.locator(".fallback")).to_contain_text("Fallback")
