@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.limits import BodyLimit
+from api.request_id import RequestId
 from api.routes import ask, chat, documents, health, openai_compat, ui
 from api.services import Services
 from rag.chat.condense import Condenser
@@ -61,13 +62,14 @@ def create_app(
     if explicit:
         app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + BODY_SLACK)
-    if settings.cors_origins:  # added last, so outermost: even a 413 carries CORS headers
+    if settings.cors_origins:  # outside BodyLimit: even a 413 carries CORS headers
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(RequestId)  # outermost of ours: every response carries the id
     errors.install(app)
     for module in (health, ask, chat, documents, openai_compat, ui):
         app.include_router(module.router)
@@ -86,5 +88,5 @@ def _open(
         settings=settings,
         pipeline=pipeline,
         conversations=conversations,
-        condenser=condenser or make_condenser(settings),
+        condenser=condenser or make_condenser(settings, pipeline.guard),
     )

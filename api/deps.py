@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.request_id import request_id_of
 from api.services import Services
 from rag.config import Settings, get_settings
 
@@ -24,6 +25,13 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_request_id(request: Request) -> str:
+    return request_id_of(request.scope)
+
+
+RequestIdDep = Annotated[str, Depends(get_request_id)]
 
 # A page offset: SQLite holds 64-bit integers, so anything past 2**63 - 1 is a 422, not a 500.
 Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="How many rows to skip.")]

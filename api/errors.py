@@ -1,7 +1,9 @@
 """Map domain errors (`rag.errors`) and HTTP errors to JSON responses, in one place.
 
-Every error body has a `detail`. Under the OpenAI-compatible paths it also has the
-`error` object OpenAI clients read (`{"message", "type", "code"}`).
+Every error body has a `detail` and the request's id (also in `X-Request-ID`). Under the
+OpenAI-compatible paths it also has the `error` object OpenAI clients read (`{"message",
+"type", "code"}`). An exception nobody expected is a JSON 500 naming the request id, and
+its traceback is logged under that id.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.request_id import HEADER, request_id_of
 from rag.errors import (
     ConfigError,
     DocumentError,
@@ -74,7 +77,7 @@ def _describe(detail: object) -> str:
 
 
 def error_body(request: Request, status: int, detail: object) -> dict[str, object]:
-    body: dict[str, object] = {"detail": detail}
+    body: dict[str, object] = {"detail": detail, "request_id": request_id_of(request.scope)}
     if request.url.path.startswith(OPENAI_PATHS):
         message = detail if isinstance(detail, str) else _describe(detail)
         kind = _OPENAI_TYPES.get(
@@ -88,8 +91,34 @@ async def rag_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RagError)
     status = status_for(exc)
     if status >= 500:
-        log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+        log.error(
+            "%s on %s %s [request %s]: %s",
+            type(exc).__name__,
+            request.method,
+            request.url.path,
+            request_id_of(request.scope),
+            exc,
+        )
     return JSONResponse(error_body(request, status, str(exc)), status_code=status)
+
+
+def unexpected_detail(rid: str) -> str:
+    return f"internal error (request {rid}): the server logged it; please report this id"
+
+
+async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug or an unmapped failure: a JSON 500 with the request id, the traceback logged."""
+    rid = request_id_of(request.scope)
+    log.error(
+        "unexpected %s on %s %s [request %s]",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        rid,
+        exc_info=exc,
+    )
+    body = error_body(request, 500, unexpected_detail(rid))
+    return JSONResponse(body, status_code=500, headers={HEADER: rid})
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -116,3 +145,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RagError, rag_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)  # Starlette's outermost middleware runs it

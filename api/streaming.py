@@ -1,7 +1,9 @@
 """Server-Sent Events from the chain's blocking event iterator, without blocking the loop.
 
 The first event is pulled before the response starts, so a bad request (empty question,
-unknown source) still gets its 4xx status; a failure later becomes an `error` event.
+unknown source) still gets its 4xx status; any failure later, expected or not, becomes an
+`error` event (`detail`, `status`, `request_id`) before the stream closes, so a client
+never mistakes a failure for the end.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from api.errors import status_for
+from api.errors import status_for, unexpected_detail
 from api.schemas import PassageOut
 from rag.chain import Event
 from rag.errors import RagError
@@ -56,8 +58,21 @@ async def start(events: Iterator[Event]) -> tuple[Event | None, AsyncIterator[Ev
     return first, iterate_in_threadpool(events)
 
 
+def stream_failure(exc: Exception, rid: str) -> tuple[str, int]:
+    """The detail and status a stream reports for `exc` (logged here, with its traceback
+    when it was not a domain error)."""
+    if isinstance(exc, RagError):
+        log.warning("stream failed [request %s]: %s: %s", rid, type(exc).__name__, exc)
+        return str(exc), status_for(exc)
+    log.error("stream failed [request %s]: unexpected %s", rid, type(exc).__name__, exc_info=exc)
+    return unexpected_detail(rid), 500
+
+
 def event_stream(
-    first: Event | None, rest: AsyncIterator[Event], finish: FinishFn | None = None
+    first: Event | None,
+    rest: AsyncIterator[Event],
+    rid: str,
+    finish: FinishFn | None = None,
 ) -> StreamingResponse:
     """`sources`, `delta`…, `citation`…, `done` as SSE; `finish` may rewrite the final Answer."""
 
@@ -70,8 +85,8 @@ def event_stream(
                 if event.event == "done" and finish is not None:
                     data = await finish(event.data)
                 yield sse(data, event.event)
-        except RagError as exc:
-            log.warning("stream failed: %s: %s", type(exc).__name__, exc)
-            yield sse({"detail": str(exc), "status": status_for(exc)}, "error")
+        except Exception as exc:  # the status line is sent: the error must go in the stream
+            detail, status = stream_failure(exc, rid)
+            yield sse({"detail": detail, "status": status, "request_id": rid}, "error")
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -2,7 +2,8 @@
 
 A missing source id is derived: the file stem for an upload (as `rag ingest` does),
 else a slug of the title or first line plus a short hash of the content, so posting
-the same text twice names the same document.
+the same text twice names the same document. Cleaning (trafilatura for HTML) runs in a
+worker thread: a 2 MB page takes long enough to stall every other request on the loop.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.schemas import DocumentIn
@@ -91,7 +93,9 @@ async def _from_json(request: Request, limit: int) -> Document:
     content = body.text if body.text is not None else body.html or ""
     source_id = body.source_id or derive_source_id(body.title or first_line(content), content)
     meta = {k: getattr(body, k) for k in META_FIELDS}
-    return build_document(source_id, content, is_html=body.html is not None, meta=meta)
+    return await run_in_threadpool(
+        build_document, source_id, content, is_html=body.html is not None, meta=meta
+    )
 
 
 async def _from_upload(request: Request, limit: int) -> Document:
@@ -122,7 +126,9 @@ async def _from_upload(request: Request, limit: int) -> Document:
         or derive_source_id(fields.get("title") or first_line(content), content)
     )
     meta = {k: fields.get(k) for k in META_FIELDS}
-    return build_document(source_id, content, is_html=is_html, meta=meta, path=name.name or None)
+    return await run_in_threadpool(
+        build_document, source_id, content, is_html=is_html, meta=meta, path=name.name or None
+    )
 
 
 def _stem_id(name: PurePath) -> str | None:

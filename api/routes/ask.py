@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from api.deps import ApiKey, ServicesDep
+from api.deps import ApiKey, RequestIdDep, ServicesDep
 from api.schemas import SSE_RESPONSE, AskRequest
 from api.streaming import event_stream, start
 from rag.answer import Answer
@@ -15,10 +15,13 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ApiKey])
 
 
 @router.post("/ask", response_model=Answer, responses=SSE_RESPONSE)
-async def ask(body: AskRequest, services: ServicesDep) -> Answer | StreamingResponse:
+async def ask(
+    body: AskRequest, services: ServicesDep, rid: RequestIdDep
+) -> Answer | StreamingResponse:
     """Answer a question from the indexed articles, with validated citations."""
     options = services.options(body)
     if body.stream:
-        return event_stream(*await start(services.chain.events(body.question, **options)))
+        events = services.chain.events(body.question, **options)
+        return event_stream(*await start(events), rid)
     answer: Answer = await run_in_threadpool(services.chain.ask, body.question, **options)
     return answer

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from api.deps import ApiKey, Offset, ServicesDep
+from api.deps import ApiKey, Offset, RequestIdDep, ServicesDep
 from api.schemas import (
     CONVERSATION_ID,
     SSE_RESPONSE,
@@ -28,7 +28,9 @@ ConversationPath = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 
 @router.post("/chat", response_model=ChatAnswer, responses=SSE_RESPONSE)
-async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | StreamingResponse:
+async def chat(
+    body: ChatRequest, services: ServicesDep, rid: RequestIdDep
+) -> ChatAnswer | StreamingResponse:
     """Answer a message in a conversation; follow-ups are rewritten with its history."""
     options = services.options(body)
     cid = body.conversation_id or new_conversation_id()
@@ -41,7 +43,7 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatAnswer | Streami
             return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 
         events = services.chain.events(standalone, **options)
-        return event_stream(*await start(events), finish=finish)
+        return event_stream(*await start(events), rid, finish=finish)
     answer = await run_in_threadpool(services.chain.ask, standalone, **options)
     return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 

@@ -15,8 +15,7 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from api.deps import ApiKey, ServicesDep
-from api.errors import status_for
+from api.deps import ApiKey, RequestIdDep, ServicesDep
 from api.openai_format import (
     REPLACED_NOTE,
     Completion,
@@ -32,10 +31,9 @@ from api.openai_format import (
     split_messages,
 )
 from api.services import with_rewrite
-from api.streaming import SSE_HEADERS, sse, start
+from api.streaming import SSE_HEADERS, sse, start, stream_failure
 from rag.answer import Answer
 from rag.chain import Event
-from rag.errors import RagError
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[ApiKey])
 STREAM_DOC: dict[int | str, dict[str, object]] = {
@@ -60,7 +58,7 @@ async def list_models(services: ServicesDep) -> ModelList:
     responses=STREAM_DOC,
 )
 async def chat_completions(
-    body: CompletionRequest, services: ServicesDep
+    body: CompletionRequest, services: ServicesDep, rid: RequestIdDep
 ) -> Completion | StreamingResponse:
     """Chat completion: the last user message is the question, earlier ones its history."""
     mode, group_by = mode_for(body.model, body.group_by)
@@ -70,15 +68,18 @@ async def chat_completions(
         events = services.chain.events(standalone, mode=mode, group_by=group_by)
         first, rest = await start(events)
         return StreamingResponse(
-            _chunks(first, rest, body.model), media_type="text/event-stream", headers=SSE_HEADERS
+            _chunks(first, rest, body.model, rid),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
         )
     answer = await run_in_threadpool(services.chain.ask, standalone, mode=mode, group_by=group_by)
     return completion(with_rewrite(answer, question, standalone), body.model)
 
 
 async def _chunks(
-    first: Event | None, rest: AsyncIterator[Event], model: str
+    first: Event | None, rest: AsyncIterator[Event], model: str, rid: str
 ) -> AsyncIterator[bytes]:
+    """Chunks as OpenAI streams them; a failure midway is an OpenAI error chunk, then [DONE]."""
     cid, created = completion_id(), int(time.time())
     yield sse(chunk(cid, created, model, ChoiceDelta(role="assistant", content="")))
     trim = Trimmer()
@@ -99,9 +100,11 @@ async def _chunks(
                     yield content(footer)
                 citations = jsonable_encoder(event.data.citations)
                 yield sse(chunk(cid, created, model, ChoiceDelta(), "stop", citations=citations))
-    except RagError as exc:
-        status = status_for(exc)
-        yield sse({"error": {"message": str(exc), "type": "server_error", "code": status}})
+    except Exception as exc:  # the status line is sent: the error must go in the stream
+        detail, status = stream_failure(exc, rid)
+        kind = "server_error" if status >= 500 else "invalid_request_error"
+        error = {"message": detail, "type": kind, "param": None, "code": status}
+        yield sse({"error": error, "request_id": rid})
     yield sse("[DONE]")
 
 

@@ -327,11 +327,15 @@ def test_a_generation_failure_is_a_502_and_an_error_event_mid_stream(
 
     monkeypatch.setattr(ExtractiveGenerator, "stream", broken)
     reply = api_client.post("/v1/ask", json={"question": SIGNED})
-    assert reply.status_code == 502 and reply.json() == {"detail": "LLM endpoint unreachable"}
+    rid = reply.headers["x-request-id"]
+    assert reply.status_code == 502
+    assert reply.json() == {"detail": "LLM endpoint unreachable", "request_id": rid}
 
     events = stream(api_client, "/v1/ask", {"question": SIGNED, "stream": True})
     assert events[0][0] == "sources"
-    assert events[-1] == ("error", {"detail": "LLM endpoint unreachable", "status": 502})
+    name, data = events[-1]
+    assert name == "error" and data["detail"] == "LLM endpoint unreachable"
+    assert data["status"] == 502 and data["request_id"]
 
     chunks = stream(api_client, "/v1/chat/completions", completion_body(stream=True))
     assert chunks[-1] == (None, "[DONE]")
