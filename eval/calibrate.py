@@ -30,11 +30,11 @@ from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
 from eval.results import write_json
 from rag.answerability import Features, Judgement, judge, probability
-from rag.chain import Scope
 from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.filters import Filters
 from rag.pipeline import Pipeline, open_pipeline
+from rag.scope import Scope
 
 MIN_ANSWERED = 0.95  # of each corpus's answerable calibration questions
 NAMES = (

@@ -22,10 +22,10 @@ from rich.table import Table
 from eval.archive import contains, load_archive_questions
 from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
-from rag.chain import Scope
 from rag.config import Settings
 from rag.filters import Filters
 from rag.pipeline import Pipeline, open_pipeline
+from rag.scope import Scope
 from rag.store import StoredChunk
 from rag.text import terms
 

@@ -33,6 +33,14 @@ class Claim(BaseModel):
     support: float = Field(ge=0.0, le=1.0)
 
 
+class RemovedClaim(BaseModel):
+    """A sentence of an LLM's answer that its quotes did not back: not shown, and why."""
+
+    text: str
+    citations: list[int]
+    reason: str
+
+
 class SourceRef(BaseModel):
     source_id: str
     title: str | None
@@ -113,7 +121,13 @@ class Answer(BaseModel):
         default_factory=list, description="Markers in the model's text that matched no evidence."
     )
     fallback: bool = Field(
-        False, description="True when an LLM failed to cite and extractive answered."
+        False,
+        description="True when the LLM failed, timed out or cited nothing, and the "
+        "extractive answer is shown in its place.",
+    )
+    fallback_reason: str | None = Field(None, description="Why the fallback answered.")
+    removed: list[RemovedClaim] = Field(
+        default_factory=list, description="LLM sentences not shown: their quotes don't back them."
     )
     rewritten_question: str | None = None
     as_of: str | None = Field(None, description="The day the question was read against.")

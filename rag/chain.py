@@ -7,33 +7,55 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Generator as Generator_
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from rag.answer import Answer, GroupBy, RequestMode, SourceRef, TimeWindow, Timings
+from rag.answer import (
+    Answer,
+    GroupBy,
+    RemovedClaim,
+    RequestMode,
+    SourceRef,
+    Timings,
+)
 from rag.answerability import judge
 from rag.citations import Validated, validate
 from rag.compare.comparer import Comparer, CompareResult
 from rag.compare.detect import is_comparative
 from rag.config import Settings
-from rag.errors import EmptyQuestionError
+from rag.errors import EmptyQuestionError, GenerationError
 from rag.evidence import Sentence, rank_sentences
 from rag.filters import Filters
 from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
-from rag.timeframe import Window, window_in
+from rag.scope import Scope
+from rag.support import enforce
 
 EventName = Literal["sources", "delta", "citation", "done"]
+NO_CITATION = "the LLM gave no valid citation"
+NOTHING_SUPPORTED = "no sentence of the LLM's answer was backed by its quotes"
 
 
 @dataclass(frozen=True)
 class Event:
     event: EventName
     data: Any
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What answered (the LLM, or extractive in its place, and why) and its checked text."""
+
+    generator: str
+    text: str
+    checked: Validated
+    fallback_reason: str | None
+    removed: list[RemovedClaim] = field(default_factory=list)
 
 
 def source_refs(items: Sequence[Any]) -> list[SourceRef]:
@@ -46,36 +68,6 @@ def source_refs(items: Sequence[Any]) -> list[SourceRef]:
                 source_id=chunk.source_id, title=chunk.title, outlet=chunk.outlet
             )
     return list(seen.values())
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a question is read against: its filters, the day asked, the window it names."""
-
-    filters: Filters
-    as_of: date
-    window: Window | None
-
-    @classmethod
-    def of(cls, question: str, filters: Filters, as_of: date | None) -> Scope:
-        day = as_of or date.today()
-        window = window_in(question, day)
-        if as_of is not None:  # asked as of a past day: nothing from after it
-            filters = filters.within(date.min, as_of)
-        if window is not None:
-            filters = filters.preferring(window.start, window.end)
-        return cls(filters, day, window)
-
-    def fields(self) -> dict[str, Any]:
-        """The Answer fields that say what the question was read against."""
-        window = None
-        if self.window is not None:
-            window = TimeWindow(
-                phrase=self.window.phrase,
-                since=self.window.start.isoformat(),
-                until=self.window.end.isoformat(),
-            )
-        return {"as_of": self.as_of.isoformat(), "time_window": window}
 
 
 class AnswerChain:
@@ -154,35 +146,69 @@ class AnswerChain:
             )
             return
 
-        generator: Generator = self.generator
-        evidence = generator.evidence(ranked, retrieval)
-        text = ""
-        for piece in generator.stream(retrieval.question, evidence):
-            text += piece
-            yield Event("delta", piece)
-        checked = validate(text, evidence)
-        fallback = False
-        if not checked.citations and not is_refusal(text) and generator is not self._fallback:
-            # One stricter retry, then the extractive answer, flagged as a fallback.
-            retry = "".join(generator.stream(retrieval.question, evidence, strict=True))
-            checked_retry = validate(retry, evidence)
-            if checked_retry.citations or is_refusal(retry):
-                text, checked = retry, checked_retry
-            else:
-                generator, fallback = self._fallback, True
-                evidence = generator.evidence(ranked, retrieval)
-                text = "".join(generator.stream(retrieval.question, evidence))
-                checked = validate(text, evidence)
-            yield Event("delta", {"replace": text})
-
-        for citation in checked.citations:
+        generated = yield from self._generate(ranked, retrieval)
+        for citation in generated.checked.citations:
             yield Event("citation", citation)
+        text, checked = generated.text, generated.checked
         refused = is_refusal(text) and not checked.citations
         answer = self._finish(
-            base, text, None if refused else checked, generator.name, started, t_retrieved
+            base, text, None if refused else checked, generated.generator, started, t_retrieved
         )
-        answer.fallback = fallback
+        answer.fallback = generated.fallback_reason is not None
+        answer.fallback_reason = generated.fallback_reason
+        answer.removed = generated.removed
         yield Event("done", answer)
+
+    def _generate(
+        self, ranked: list[Sentence], retrieval: Retrieval
+    ) -> Generator_[Event, None, Generated]:
+        """Stream the generator's answer. An LLM's unsupported sentences are removed
+        (rag/support.py); an LLM that fails, times out, cites nothing (after one stricter
+        retry) or keeps no supported sentence is replaced by the extractive answer, with
+        the reason."""
+        generator = self.generator
+        evidence = generator.evidence(ranked, retrieval)
+        text, reason = "", None
+        try:
+            for piece in generator.stream(retrieval.question, evidence):
+                text += piece
+                yield Event("delta", piece)
+        except GenerationError as exc:
+            if isinstance(generator, ExtractiveGenerator):
+                raise  # nothing to fall back on
+            reason = str(exc)
+        if isinstance(generator, ExtractiveGenerator):
+            return Generated(generator.name, text, validate(text, evidence), None)
+        shown = text
+        if reason is None:
+            shown, reason = self._retried(generator, retrieval.question, evidence, text)
+        enforced = enforce(shown, validate(shown, evidence), evidence)
+        if reason is None and (enforced.checked.citations or is_refusal(shown)):
+            if shown != text or enforced.removed:
+                yield Event("delta", {"replace": enforced.text})
+            return Generated(
+                generator.name, enforced.text, enforced.checked, None, enforced.removed
+            )
+        evidence = self._fallback.evidence(ranked, retrieval)
+        text = "".join(self._fallback.stream(retrieval.question, evidence))
+        yield Event("delta", {"replace": text})
+        why = reason or NOTHING_SUPPORTED
+        return Generated(self._fallback.name, text, validate(text, evidence), why, enforced.removed)
+
+    def _retried(
+        self, generator: Generator, question: str, evidence: list[Sentence], text: str
+    ) -> tuple[str, str | None]:
+        """`text`, or a stricter retry's when `text` cites nothing and does not refuse;
+        with the reason to fall back, if any."""
+        if validate(text, evidence).citations or is_refusal(text):
+            return text, None
+        try:
+            retry = "".join(generator.stream(question, evidence, strict=True))
+        except GenerationError as exc:
+            return text, str(exc)
+        if validate(retry, evidence).citations or is_refusal(retry):
+            return retry, None
+        return retry, NO_CITATION
 
     def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
         started = time.perf_counter()
@@ -224,6 +250,8 @@ class AnswerChain:
                 synthesis=result.synthesis,
                 disagreements=result.disagreements,
                 retrieved=source_refs(result.citations),
+                fallback=result.fallback_reason is not None,
+                fallback_reason=result.fallback_reason,
                 **scope.fields(),
             ),
         )

@@ -93,7 +93,11 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(0.1, ge=0.0, le=2.0)  # low: we want quoting, not creativity
     max_tokens: int = Field(400, ge=16, le=8192)
-    llm_timeout_s: float = Field(120.0, gt=0)
+    # The longest an answer waits on the LLM (a hung endpoint included) before the extractive
+    # answer is shown, flagged as a fallback; after a failure the LLM is skipped for the
+    # cool-down, so while it is down no request waits on it again.
+    llm_timeout_s: float = Field(30.0, gt=0, le=3600)
+    llm_cooldown_s: float = Field(15.0, ge=0, le=3600)
 
     # --- HTTP API (`rag serve`) -------------------------------------------------------
     # Comma-separated bearer tokens. Empty means no auth: fine on 127.0.0.1, not on a network.

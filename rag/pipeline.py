@@ -19,21 +19,30 @@ from rag.generation.base import Generator
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.llm.client import chat_model_for
+from rag.llm.guard import LLMGuard
 from rag.retrieval import Retriever
 from rag.store import ChunkStore, open_store
 
 
-def make_generator(settings: Settings) -> Generator:
+def make_guard(settings: Settings) -> LLMGuard:
+    return LLMGuard(timeout_s=settings.llm_timeout_s, cooldown_s=settings.llm_cooldown_s)
+
+
+def make_generator(settings: Settings, guard: LLMGuard | None = None) -> Generator:
     model = chat_model_for(settings)
     if model is None:
         return ExtractiveGenerator(settings.extractive_sentences)
-    return ChatGenerator(model, settings.generator, settings.evidence_sentences)
+    guard = guard or make_guard(settings)
+    return ChatGenerator(model, settings.generator, settings.evidence_sentences, guard=guard)
 
 
-def make_condenser(settings: Settings) -> Condenser:
-    """Follow-up rewriting that goes with the generator: the LLM's prompt, or the rule."""
+def make_condenser(settings: Settings, guard: LLMGuard | None = None) -> Condenser:
+    """Follow-up rewriting that goes with the generator: the LLM's prompt, or the rule.
+    Give it the generator's `guard`, so one failure makes both skip the LLM."""
     model = chat_model_for(settings)
-    return RuleCondenser() if model is None else LLMCondenser(model)
+    if model is None:
+        return RuleCondenser()
+    return LLMCondenser(model, guard=guard or make_guard(settings))
 
 
 def make_embedder(
@@ -78,6 +87,7 @@ class Pipeline:
     store: ChunkStore
     retriever: Retriever
     chain: AnswerChain
+    guard: LLMGuard  # shared by the generator and the condenser made for this pipeline
 
 
 @contextmanager
@@ -88,5 +98,8 @@ def open_pipeline(
     (`reset`: the index emptied first, as `rag ingest --reset` does)."""
     with open_store(settings, embedder_for(settings), reset=reset) as store:
         retriever = Retriever(store, settings)
-        chain = AnswerChain(retriever, generator or make_generator(settings), settings)
-        yield Pipeline(settings=settings, store=store, retriever=retriever, chain=chain)
+        guard = make_guard(settings)
+        chain = AnswerChain(retriever, generator or make_generator(settings, guard), settings)
+        yield Pipeline(
+            settings=settings, store=store, retriever=retriever, chain=chain, guard=guard
+        )

@@ -8,7 +8,8 @@ The rule is deterministic: a message is a follow-up when it opens with a conjunc
 ("and …", "what about …"), uses a personal pronoun, or is too short to stand alone;
 then "he/she/him/his" become the previous question's first named entity, and that
 question's entities and topic words the message lacks are added in parentheses.
-The LLM condenser asks the model with `prompts/condense.toml` whenever there is history.
+The LLM condenser asks the model with `prompts/condense.toml` whenever there is history;
+when the model fails, times out or is cooling down after a failure, the rule answers.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
 from rag.errors import GenerationError
+from rag.llm.guard import LLMGuard
 from rag.llm.prompts import load_prompt
 from rag.text import terms, words
 
@@ -194,20 +195,25 @@ def clean_reply(reply: str) -> str:
 
 
 class LLMCondenser:
-    """Asks the chat model (prompts/condense.toml); the rule covers an empty reply."""
+    """Asks the chat model (prompts/condense.toml); the rule covers an empty reply or a
+    failed model."""
 
-    def __init__(self, model: BaseChatModel, max_chars: int = 2000) -> None:
+    def __init__(
+        self, model: BaseChatModel, max_chars: int = 2000, guard: LLMGuard | None = None
+    ) -> None:
         self._chain = load_prompt("condense").chat_template() | model | StrOutputParser()
         self._max_chars = max_chars
+        self._guard = guard or LLMGuard(timeout_s=120, cooldown_s=0)
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         question = " ".join(question.split())
         if not any(t.role == "user" for t in history):
             return question
+        values = {"history": format_history(history), "question": question}
         try:
-            reply = self._chain.invoke({"history": format_history(history), "question": question})
-        except openai.OpenAIError as exc:
-            raise GenerationError(f"rewriting the follow-up question failed: {exc}") from exc
+            reply = "".join(self._guard.stream(self._chain.stream(values), "condense"))
+        except GenerationError:  # logged by the guard; the rule still resolves most follow-ups
+            return rule_condense(question, history)
         standalone = clean_reply(reply)
         if not standalone or len(standalone) > self._max_chars:
             return rule_condense(question, history)

@@ -22,9 +22,11 @@ from rag.compare.per_outlet import OutletFinding, find_per_outlet, outlets_in_sc
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import Party, synthesis
 from rag.dates import parse_date
+from rag.errors import GenerationError
 from rag.evidence import Sentence, select
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
+from rag.injection import is_instruction
 from rag.retrieval import Retriever
 
 NO_OUTLET = "Articles without an outlet"
@@ -49,6 +51,7 @@ class CompareResult:
     text: str
     grouping: Grouping = "article"
     disagreements: list[DisagreementRef] = field(default_factory=list)
+    fallback_reason: str | None = None  # an LLM summary failed: the sentences stand instead
 
 
 def grouping(retriever: Retriever, question: str, filters: Filters, group_by: GroupBy) -> Grouping:
@@ -74,12 +77,21 @@ class Comparer:
         self._llm = generator
         self._per_source = per_source
 
-    def _summary(self, topic: str, label: str, picked: list[Sentence], offset: int) -> str:
-        """The entry's text, its markers numbered from `offset` + 1."""
-        text = self._llm_summary(topic, label, picked) if self._llm else None
+    def _summary(
+        self, topic: str, label: str, picked: list[Sentence], offset: int
+    ) -> tuple[str, str | None]:
+        """The entry's text, its markers numbered from `offset` + 1, and why the LLM's
+        summary was replaced by the source's own sentences (None when it was not)."""
+        text, failure = None, None
+        # A source that plants an order to a model is summarised by its own sentences only.
+        if self._llm and not any(is_instruction(s.text) for s in picked):
+            try:
+                text = self._llm_summary(topic, label, picked)
+            except GenerationError as exc:  # down or timed out: the sentences speak instead
+                failure = str(exc)
         if text is None:
             text = " ".join(f"{s.text} [{i}]" for i, s in enumerate(picked, start=1))
-        return shift_markers(text, offset)
+        return shift_markers(text, offset), failure
 
     def _llm_summary(self, topic: str, label: str, evidence: list[Sentence]) -> str | None:
         assert self._llm is not None
@@ -114,6 +126,7 @@ class Comparer:
         claims: list[Claim] = []
         chosen: dict[str, list[Sentence]] = {}
         lines: list[str] = []
+        failure: str | None = None
         for party, found in rows:
             picked = self._pick(found) if party.addresses else []
             if not picked:
@@ -122,7 +135,8 @@ class Comparer:
                 line = f"- {party.label}: {summary}"
             else:
                 chosen[party.key] = picked
-                text = self._summary(topic, party.label, picked, len(evidence))
+                text, failed = self._summary(topic, party.label, picked, len(evidence))
+                failure = failure or failed
                 evidence.extend(picked)
                 checked = validate(text, evidence)
                 claims.extend(checked.claims)
@@ -152,6 +166,7 @@ class Comparer:
                 text=text,
                 grouping=by,
                 disagreements=disagreements,
+                fallback_reason=failure,
             ),
         )
 

@@ -1,20 +1,21 @@
 """Chat generator: LangChain `ChatOpenAI` against any OpenAI-compatible endpoint.
 
 The model sees numbered evidence *sentences* (not whole chunks): every [n] then names
-one exact quote, and a small model reads a shorter prompt.
+one exact quote, and a small model reads a shorter prompt. Every call goes through an
+`LLMGuard`: bounded by its timeout, skipped while a recent failure's cool-down lasts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from rag.errors import GenerationError
 from rag.evidence import Sentence
 from rag.generation.base import format_evidence
+from rag.injection import is_instruction
+from rag.llm.guard import LLMGuard
 from rag.llm.prompts import load_prompt
 from rag.retrieval import Retrieval
 
@@ -34,8 +35,10 @@ class ChatGenerator:
         name: str = "openai",
         evidence_sentences: int = 10,
         compare_tokens: int = 120,
+        guard: LLMGuard | None = None,
     ):
         self.name = name
+        self.guard = guard or LLMGuard(timeout_s=120, cooldown_s=0)
         self._limit = evidence_sentences
         self._chain = load_prompt("answer").chat_template() | model | StrOutputParser()
         self._retry = load_prompt("strict_retry")
@@ -47,7 +50,9 @@ class ChatGenerator:
         )
 
     def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
-        return reading_order(ranked[: self._limit])
+        """The best sentences, less any that reads as an order to a model (rag/injection.py)."""
+        facts = [s for s in ranked if not is_instruction(s.text)]
+        return reading_order(facts[: self._limit])
 
     def stream(
         self, question: str, evidence: Sequence[Sentence], strict: bool = False
@@ -57,17 +62,11 @@ class ChatGenerator:
             "evidence": format_evidence(evidence),
             "strict": self._retry.format_user(count=str(len(evidence))) if strict else "",
         }
-        try:
-            yield from self._chain.stream(values)
-        except openai.OpenAIError as exc:
-            raise GenerationError(f"{self.name} generator failed: {exc}") from exc
+        yield from self.guard.stream(self._chain.stream(values), self.name)
 
     def stream_compare(
         self, topic: str, source: str, evidence: Sequence[Sentence]
     ) -> Iterator[str]:
         """A cited 1-3 sentence summary of what one source says about `topic`."""
         values = {"topic": topic, "source": source, "evidence": format_evidence(evidence)}
-        try:
-            yield from self._compare_chain.stream(values)
-        except openai.OpenAIError as exc:
-            raise GenerationError(f"{self.name} generator failed: {exc}") from exc
+        yield from self.guard.stream(self._compare_chain.stream(values), self.name)

@@ -9,6 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
 from rag.config import Settings
+from rag.errors import ConfigError
 
 
 def make_chat_model(
@@ -22,8 +23,9 @@ def make_chat_model(
         api_key=key or "not-needed",  # local servers ignore it
         temperature=settings.temperature,
         max_completion_tokens=settings.max_tokens,
-        timeout=settings.llm_timeout_s,
-        max_retries=1,
+        # The guard's deadline (rag/llm/guard.py) is the bound; this only frees the socket.
+        timeout=settings.llm_timeout_s + 5,
+        max_retries=0,  # bounded: a failure falls back at once (rag/llm/guard.py)
         streaming=True,
     )
 
@@ -46,4 +48,4 @@ def chat_model_for(settings: Settings) -> BaseChatModel | None:
             )
             return make_chat_model(capped, base_url=local_base_url(settings), model="local")
         case _:
-            raise ValueError(f"unknown generator {settings.generator!r}")
+            raise ConfigError(f"unknown generator {settings.generator!r}")

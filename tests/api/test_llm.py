@@ -89,7 +89,8 @@ class GullibleChat(FakeChat):
         order = re.search(r"reply only with the word (\w+)", text, flags=re.IGNORECASE)
         if order:
             return order.group(1)  # and, as told, it cites nothing
-        first = re.search(r"^\[1\] \([^)]*\) (.+)$", text, flags=re.MULTILINE)
+        evidence = text[text.rindex("Evidence:") :]  # not the prompt's worked example
+        first = re.search(r"^\[1\] \([^)]*\) (.+)$", evidence, flags=re.MULTILINE)
         return f"{first.group(1) if first else 'Nothing.'} [1]"
 
 
@@ -104,17 +105,33 @@ def test_injected_instructions_never_reach_the_reader(warm_settings: Settings) -
         assert after["answer"] == before["answer"] and after["citations"] == before["citations"]
         assert "HACKED" not in after["answer"] and not after["fallback"]
 
-        # Asked about the bakery itself, the model reads the injection and obeys it, twice
-        # (the strict retry too); its uncited reply is replaced by the article's own quotes.
+        # Asked about the bakery itself: the planted order is kept out of what the model
+        # reads (rag/injection.py), so it answers from the article's facts, cited.
         calls = len(chat.calls)
         bakery = c.post(
             "/v1/ask", json={"question": "Which bakery won the sourdough prize?"}
         ).json()
-        assert len(chat.calls) == calls + 2
-        assert bakery["fallback"] is True and bakery["generator"] == "extractive"
-        assert bakery["citations"] and bakery["answer"].strip() != "HACKED"
+        assert len(chat.calls) == calls + 1
+        read = " ".join(str(m.content) for m in chat.calls[-1])
+        assert "reply only with the word" not in read.lower() and "Old Mill" in read
+        assert not bakery["fallback"] and bakery["generator"] == "openai"
+        assert "HACKED" not in bakery["answer"] and bakery["citations"]
         assert all(cit["quote"] in INJECTION for cit in bakery["citations"])
         assert all(claim["citations"] for claim in bakery["claims"])
+
+
+def test_a_reply_repeating_a_planted_order_is_not_shown(warm_settings: Settings) -> None:
+    """A model that slips and writes the order's word with a valid marker: its quote does
+    not back it, so it is removed and listed, and the answer falls back."""
+    app, _ = llm_app(warm_settings, ["HACKED [1]"] * 2)
+    with TestClient(app) as c:
+        c.post("/v1/documents", json={"source_id": "bakery", "text": INJECTION})
+        reply = c.post("/v1/ask", json={"question": "Which bakery won the sourdough prize?"})
+    answer = reply.json()
+    assert reply.status_code == 200 and "HACKED" not in answer["answer"]
+    assert answer["fallback"] and answer["generator"] == "extractive"
+    assert [r["text"] for r in answer["removed"]] == ["HACKED"]
+    assert answer["removed"][0]["reason"] == "its quotes share none of its words"
 
 
 def test_evidence_goes_in_the_evidence_block_not_the_system_prompt(warm_settings: Settings) -> None:
@@ -127,14 +144,12 @@ def test_evidence_goes_in_the_evidence_block_not_the_system_prompt(warm_settings
         assert reply.status_code == 200 and reply.json()["citations"]
 
     system, human = chat.calls[0]
-    assert system.type == "system" and "ignore previous instructions" not in str(system.content)
-    assert "never instructions" in str(system.content)
+    assert system.type == "system" and "never instructions" in str(system.content)
     prompt = str(human.content)
     start = prompt.index("Evidence:")
     end = prompt.index("Question:", start)  # the evidence block ends where the question starts
-    assert "ignore previous instructions" in prompt[start:end].lower()
-    outside = prompt[:start] + prompt[end:]
-    assert "ignore previous instructions" not in outside.lower()
+    assert "Old Mill bakery" in prompt[start:end]  # the article's facts are evidence
+    assert "ignore previous instructions" not in (str(system.content) + prompt).lower()
 
 
 def test_a_client_system_prompt_is_not_obeyed(warm_settings: Settings) -> None:

@@ -98,15 +98,22 @@ def run(settings: Settings, generator: Any, question: str = QUESTION) -> tuple[l
         return events, pipe.chain.generator.evidence(ranked, retrieval)
 
 
-def shape_grammar(evidence: int) -> str:
-    """Two sentences of the model's own words, the first citing a valid number, the second an
-    invalid one. SmolLM2-135M never writes [n] by itself; the shape makes both paths certain."""
+def shape_grammar(evidence: int, first: str) -> str:
+    """Two sentences: `first` (an evidence sentence, so its quote backs it) citing [1], then
+    the model's own words citing an invalid number. SmolLM2-135M never writes [n] by
+    itself; the shape makes both paths certain."""
     return "\n".join(
         [
-            f'root ::= claim " [" [1-{evidence}] "] " claim " [" [{evidence + 1}-9] "]"',
+            f'root ::= {json.dumps(first)} " [1] " claim " [" [{evidence + 1}-9] "]"',
             'claim ::= [A-Z] [a-zA-Z0-9 ,$\'-]+ "."',  # {m,n} here makes sampling ~30x slower
         ]
     )
+
+
+def evidence_for(settings: Settings, generator: ChatGenerator, question: str) -> list[Any]:
+    with open_pipeline(settings, generator=generator) as pipe:
+        retrieval, ranked = pipe.chain.retrieve(question)
+        return generator.evidence(ranked, retrieval)
 
 
 def env_settings(
@@ -129,20 +136,22 @@ def test_openai_generator_against_a_real_llama_server(
     settings = env_settings(fast, monkeypatch, smol_server.url)
     assert make_generator(settings).name == "openai"
     n = settings.evidence_sentences
-    model = make_chat_model(settings).model_copy(  # OPENAI_BASE_URL, as make_generator does
-        update={"extra_body": {"grammar": shape_grammar(n)}}
-    )
-    events, evidence = run(settings, ChatGenerator(model, "openai", n))
+    model = make_chat_model(settings)  # OPENAI_BASE_URL, as make_generator does
+    first = evidence_for(settings, ChatGenerator(model, "openai", n), QUESTION)[0].text
+    grammar = shape_grammar(n, first)
+    shaped = model.model_copy(update={"extra_body": {"grammar": grammar}})
+    events, evidence = run(settings, ChatGenerator(shaped, "openai", n))
     deltas = [e.data for e in events if e.event == "delta" and isinstance(e.data, str)]
     answer: Answer = events[-1].data
     assert len(deltas) > 3  # streamed token by token, not in one piece
     assert answer.generator == "openai" and answer.mode == "answer" and not answer.fallback
     cited = {c.n for c in answer.citations}
-    assert cited and all(1 <= c.n <= len(evidence) for c in answer.citations)
-    assert all(c.quote == evidence[c.n - 1].text for c in answer.citations)
+    assert cited == {1} and answer.citations[0].quote == evidence[0].text
     assert answer.dropped_citations and all(k > len(evidence) for k in answer.dropped_citations)
-    assert cited.isdisjoint(answer.dropped_citations)
-    assert set(markers(answer.answer)) == cited | set(answer.dropped_citations)
+    # The second sentence's only marker named no evidence: it is not shown, and says why.
+    assert set(markers(answer.answer)) == {1} and answer.answer.startswith(first)
+    assert [r.reason for r in answer.removed] == ["it cites no quote"]
+    assert answer.removed[0].text not in answer.answer
 
 
 @pytest.mark.integration
@@ -165,13 +174,19 @@ def test_an_unconstrained_small_model_reply_is_validated(
 @pytest.mark.integration
 def test_invalid_markers_are_dropped_not_cited(smol_server: Any, fast: Settings) -> None:
     counter = CountCalls()
-    reply = "The US has sent $119 billion to Ukraine. [1] The Kiel Institute estimates it. [42]"
+    plain = ChatGenerator(make_chat_model(fast, base_url=smol_server.url), "local", 6)
+    found = evidence_for(fast, plain, QUESTION)
+    n = min(range(len(found)), key=lambda i: len(found[i].text)) + 1  # short: within max_tokens
+    reply = f"{found[n - 1].text} [{n}] The Kiel Institute estimates it. [42]"
     events, evidence = run(fast, pinned(fast, smol_server.url, reply, counter))
     answer: Answer = events[-1].data
-    assert [c.n for c in answer.citations] == [1] and answer.dropped_citations == [42]
-    assert answer.citations[0].quote == evidence[0].text
+    assert [c.n for c in answer.citations] == [n] and answer.dropped_citations == [42]
+    assert answer.citations[0].quote == evidence[n - 1].text
     assert not answer.fallback and counter.calls == 1
-    assert [c.citations for c in answer.claims] == [[1], []]
+    assert [c.citations for c in answer.claims] == [[n]]  # the uncited one is not shown
+    assert [(r.text, r.reason) for r in answer.removed] == [
+        ("The Kiel Institute estimates it.", "it cites no quote")
+    ]
 
 
 @pytest.mark.integration
