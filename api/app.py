@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.limits import BodyLimit
+from api.ratelimit import RateLimit
 from api.request_id import RequestId
 from api.routes import ask, chat, documents, health, openai_compat, ui
 from api.services import Services
@@ -62,6 +63,8 @@ def create_app(
     if explicit:
         app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + BODY_SLACK)
+    if settings.rate_limit:
+        app.state.rate_limit = RateLimit(settings.rate_limit)
     if settings.cors_origins:  # outside BodyLimit: even a 413 carries CORS headers
         app.add_middleware(
             CORSMiddleware,

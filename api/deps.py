@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.ratelimit import RateLimit, key_identity
 from api.request_id import request_id_of
 from api.services import Services
 from rag.config import Settings, get_settings
@@ -38,18 +39,30 @@ Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="How many rows to 
 
 
 def require_api_key(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 unless RAG_API_KEYS is empty or the bearer token is one of its keys."""
-    if not settings.api_keys:
-        return
-    given = credentials.credentials.encode() if credentials else b""
-    # Compare against every key, so the time taken says nothing about which one nearly matched.
-    matches = [hmac.compare_digest(given, k.get_secret_value().encode()) for k in settings.api_keys]
-    if not credentials or not any(matches):
+    """401 unless RAG_API_KEYS is empty or the bearer token is one of its keys; then 429
+    (with Retry-After) when that key, or that address without keys, is over RAG_RATE_LIMIT."""
+    who = f"addr:{request.client.host if request.client else '-'}"
+    if settings.api_keys:
+        given = credentials.credentials.encode() if credentials else b""
+        # Compare with every key: the time taken says nothing about which one nearly matched.
+        matches = [
+            hmac.compare_digest(given, k.get_secret_value().encode()) for k in settings.api_keys
+        ]
+        if not credentials or not any(matches):
+            raise HTTPException(
+                401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
+            )
+        who = key_identity(given)
+    limit = getattr(request.app.state, "rate_limit", None)
+    if isinstance(limit, RateLimit) and (wait := limit.retry_after(who)) is not None:
         raise HTTPException(
-            401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
+            429,
+            f"over the rate limit of {limit.spec} (RAG_RATE_LIMIT): retry in {wait} s",
+            headers={"Retry-After": str(wait)},
         )
 
 

@@ -104,8 +104,21 @@ class Settings(BaseSettings):
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # Comma-separated origins of browser UIs allowed to call the API; empty = no CORS headers.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Requests per API key (or per client address without keys), as the `limits` library
+    # reads it: "120/minute", "10/second;1000/day". None = no limit. Counted per worker.
+    rate_limit: str | None = None
     # A long article is ~50 KB of text; 2 MB leaves room for a saved page's HTML.
     max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from limits import parse_many
+
+        parse_many(value)  # ValueError, with the library's reason, for "lots" or "5/fortnight"
+        return value.strip()
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
