@@ -22,11 +22,20 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from eval.gate import Row, baseline_document, compare, gate_summary, load_baseline, mismatches
+from eval.gate import (
+    Row,
+    baseline_document,
+    compare,
+    foreign_gold,
+    gate_summary,
+    load_baseline,
+    mismatches,
+)
 from eval.gold import GoldItem, load_gold, splits
 from eval.harness import Judge, QuestionResult, run_questions, temporary_pipeline
 from eval.judge import JudgeSettings, make_judge
 from eval.results import results_document, write_json
+from eval.runinfo import file_sha256
 from rag.config import Settings
 from rag.ingest import IngestReport
 from rag.pipeline import Pipeline
@@ -129,6 +138,14 @@ def run_eval(
     parts = splits(every)
     items = [i for i in every if split == "all" or parts[i.id] == split]
     old = load_baseline(baseline)  # fail fast on a broken baseline, before the long run
+    foreign = foreign_gold(old, file_sha256(gold), split) if old else None
+    if foreign:
+        err.print(
+            f"[yellow]no baseline for {escape(str(gold))}[/yellow] in "
+            f"{escape(str(baseline))}: {escape(foreign)}. Nothing is gated; make one with "
+            "`rag eval --update-baseline --baseline NEW.json`."
+        )
+        old = None
     judge_settings = JudgeSettings()
     judge = make_judge(settings, judge_settings) if judge_settings.enabled else None
     started, t0 = datetime.now(UTC), time.perf_counter()
@@ -164,10 +181,11 @@ def run_eval(
         console.print(f"[green]baseline written:[/green] {baseline}{accepted}")
         return 0
     if old is None:
-        err.print(
-            f"[red]no baseline at {escape(str(baseline))}[/red]: make one with "
-            "`rag eval --update-baseline`"
-        )
+        if not foreign:
+            err.print(
+                f"[red]no baseline at {escape(str(baseline))}[/red]: make one with "
+                "`rag eval --update-baseline`"
+            )
         return 2
     return 1 if doc["gate"]["failed"] else 0
 

@@ -209,3 +209,24 @@ def test_calibrate_fits_on_the_calibration_split_only(tmp_path: Path) -> None:
     assert "c1" not in used  # compare mode does not refuse: left out
     assert set(data["weights"]) >= {"bias", "coverage", "dense"} and 0 < data["threshold"] < 1
     assert data["calibration"]["seeds"]["answered"] >= 0.95
+
+
+def test_another_gold_file_has_no_baseline_instead_of_regressions(
+    baselined: tuple[Path, Result], tmp_path: Path
+) -> None:
+    folder, _ = baselined
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps(GOLD[0]) + "\n", encoding="utf-8")  # one question of the four
+    result = run_eval(folder, "--gold", str(other), "--out", str(tmp_path / "r.json"))
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "no baseline for" in flat and "another gold file" in flat
+    assert "REGRESSED" not in result.output and "FAIL" not in result.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["gate"]["baseline"] is None and not doc["gate"]["failed"]
+
+
+def test_another_split_of_the_same_gold_has_no_baseline(baselined: tuple[Path, Result]) -> None:
+    folder, _ = baselined
+    result = run_eval(folder, "--split", "heldout", "--out", str(folder / "held.json"))
+    assert result.exit_code == 2 and "split" in " ".join(result.output.split())
