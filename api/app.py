@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, links
 from api.limits import BodyLimit
 from api.ratelimit import RateLimit
 from api.request_id import RequestId
@@ -76,6 +76,7 @@ def create_app(
     errors.install(app)
     for module in (health, ask, chat, documents, openai_compat, ui):
         app.include_router(module.router)
+    links.install(app)
     return app
 
 
