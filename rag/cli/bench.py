@@ -1,4 +1,5 @@
-"""`rag bench ingest | scale`: ingest against the embedder's limit; latency and memory by size."""
+"""`rag bench ingest | scale | load`: ingest against the embedder's limit; latency and memory
+by size; speed and correctness under concurrent reads and writes."""
 
 from __future__ import annotations
 
@@ -52,3 +53,27 @@ def scale(
         raise typer.BadParameter("sizes must be whole numbers, e.g. 2000,27000") from None
     with domain_errors():
         run_scale_bench(get_settings(), wanted, archive, questions, console=out)
+
+
+@bench_app.command()
+def load(
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent reading clients")] = 32,
+    seconds: Annotated[float, typer.Option(min=1, help="How long the readers run")] = 60.0,
+    adds: Annotated[int, typer.Option(min=0, help="Documents added during the run")] = 200,
+    deletes: Annotated[int, typer.Option(min=0, help="Of those, how many are deleted")] = 50,
+    workers: Annotated[int, typer.Option(min=1, help="`rag serve` worker processes")] = 2,
+    log: Annotated[Path | None, typer.Option(help="Keep the server log in this file")] = None,
+) -> None:
+    """Ask, chat, compare, stream and OpenAI requests while documents are added and deleted:
+    requests/s and p50/p95/p99 per kind; exit 1 if a write, turn or stream was lost."""
+    from eval.bench.load import LoadPlan
+    from eval.bench.load_bench import run_load_bench
+
+    try:
+        plan = LoadPlan(clients, seconds, adds, deletes, workers)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with domain_errors():
+        result = run_load_bench(get_settings().seeds_dir, plan, console=out, log=log)
+    if result.failures():
+        raise typer.Exit(1)
