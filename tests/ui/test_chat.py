@@ -299,6 +299,8 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
         **real,
         "generator": "openai/gpt-4o-mini",
         "fallback": True,
+        "fallback_reason": "openai generator failed: no complete answer in 30 s",
+        "removed": [{"text": "HACKED.", "citations": [1], "reason": "its quotes share none"}],
         "time_window": {"phrase": "this week", "since": "2025-02-24", "until": "2025-03-02"},
         "claims": claims,
         "conversation_id": "metashape",
@@ -308,6 +310,12 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
     meta = last_answer(page).locator(".answer-meta")
     expect(meta.locator(".generator")).to_have_text("Answered by openai/gpt-4o-mini")
     expect(meta.locator(".fallback")).to_contain_text("Fallback")
+    expect(meta.locator(".fallback")).to_contain_text("no complete answer in 30 s")
+    removed = last_answer(page).locator("details.removed")
+    expect(removed.locator("summary")).to_have_text("1 sentence not shown: not backed by its quotes")
+    removed.locator("summary").click()
+    expect(removed.locator("li")).to_have_text("HACKED. (its quotes share none)")
+    expect(last_answer(page).locator(".answer-text")).not_to_contain_text("HACKED")
     expect(meta.locator(".window")).to_contain_text("this week")
     expect(meta.locator(".window")).to_contain_text("2025")
     weak = last_answer(page).locator(".claim.weak")

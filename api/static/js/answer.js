@@ -1,6 +1,6 @@
 // One assistant turn: a cited answer, a refusal, a compare table, or the text still streaming.
 
-import { isRefusal, metaLine, sourceCards, withClaims, withMarkers } from "./citations.js";
+import { isRefusal, metaLine, removedList, sourceCards, withClaims, withMarkers } from "./citations.js";
 import { renderCompare } from "./compare.js";
 import { h, icon } from "./dom.js";
 
@@ -15,6 +15,7 @@ export function renderAnswer(answer, ctx, request) {
     { class: "answer cited", dataset: { mode: answer.mode } },
     sourceCards(answer, ctx),
     h("div", { class: "answer-text" }, withClaims(answer.answer, answer, ctx)),
+    removedList(answer),
     metaLine(answer, request),
   );
 }

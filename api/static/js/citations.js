@@ -162,7 +162,8 @@ export function metaLine(answer, request) {
       h(
         "span",
         { class: "meta-item badge warn fallback" },
-        "Fallback: the LLM's answer had no valid citation, so this is the extractive answer",
+        `Fallback: ${answer.fallback_reason || "the LLM's answer had no valid citation"}. ` +
+          "This is the extractive answer.",
       ),
     );
   }
@@ -186,3 +187,23 @@ export function metaLine(answer, request) {
   if (total) items.push(h("span", { class: "meta-item" }, `${(total / 1000).toFixed(2)} s`));
   return h("div", { class: "answer-meta" }, items);
 }
+
+/** The LLM's sentences that were not shown, each with why its quotes did not back it. */
+export function removedList(answer) {
+  const removed = answer.removed || [];
+  if (!removed.length) return null;
+  const n = removed.length;
+  return h(
+    "details",
+    { class: "removed" },
+    h("summary", null, `${n} sentence${n === 1 ? "" : "s"} not shown: not backed by ${n === 1 ? "its" : "their"} quotes`),
+    h(
+      "ul",
+      null,
+      removed.map((r) =>
+        h("li", null, h("q", { class: "removed-text" }, r.text), h("span", { class: "removed-why" }, ` (${r.reason})`)),
+      ),
+    ),
+  );
+}
+
