@@ -15,12 +15,14 @@ import uvicorn
 
 from rag.config import get_settings
 from rag.sharing import SharedServer, free_port, registered_url
+from rag.store import check_catalog
 
 log = logging.getLogger("api")
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = get_settings()  # fail on a bad RAG_* value before uvicorn starts anything
+    check_catalog(settings)  # a read-only or corrupt data dir: one line, before uvicorn
     with ExitStack() as stack:
         if settings.chroma_url is None and registered_url(settings.data_dir) is None:
             shared = stack.enter_context(SharedServer(settings.data_dir, free_port()))

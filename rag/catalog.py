@@ -72,12 +72,14 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def sqlite_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    """Raise SQLite failures (a locked or broken catalog) as StoreError."""
+    """Raise SQLite and file failures (a locked, broken or read-only catalog) as StoreError."""
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)
+        except OSError as exc:
+            raise unwritable(exc) from exc
         except sqlite3.Error as exc:
             raise StoreError(f"the catalog failed: {exc}") from exc
 
@@ -88,7 +90,6 @@ class Catalog:
     """The SQLite side of the index (see the module docstring)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
@@ -97,6 +98,7 @@ class Catalog:
         self._lock_depth = 0
         self._lock_file: Any = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with self.write_lock():
                 self.db.executescript(SCHEMA)  # idempotent; it commits by itself
             with self.writing() as tx:
@@ -109,6 +111,8 @@ class Catalog:
                         f"{path} has catalog schema {version}, this version reads "
                         f"{SCHEMA_VERSION}: rebuild the index with `rag ingest --reset`"
                     )
+        except OSError as exc:
+            raise unwritable(exc) from exc
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
 
@@ -294,6 +298,12 @@ class Transaction:
             self.db.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'chunks'", (delta,)
             )
+
+
+def unwritable(exc: OSError) -> StoreError:
+    """The data dir cannot be written (read-only, full, not ours), said in one line."""
+    where = f"{exc.strerror}: {exc.filename}" if exc.strerror else str(exc)
+    return StoreError(f"the data dir cannot be written ({where}); RAG_DATA_DIR must be writable")
 
 
 def batches(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:

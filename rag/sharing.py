@@ -6,7 +6,10 @@ its own copy of the vector index and misses the others' writes. So:
   by the OS if it dies) and records who it is in that file;
 - `rag serve` holds it on behalf of a `chroma run --path DATA_DIR/chroma` child on a free
   loopback port, recorded in `chroma-server.json`; every other process that opens the data
-  dir (its workers, CLI commands, a second `rag serve`) finds it there and talks to it.
+  dir (its workers, CLI commands, a second `rag serve`) finds it there and talks to it;
+- a `rag serve` killed outright leaves that record behind: it counts only while its owner
+  runs, and the next `rag serve` makes sure the old server is gone (it gets SIGTERM when
+  its parent dies) before it starts its own over the same files.
 
     with SharedServer(data_dir):      # rag serve
         ...
@@ -26,17 +29,19 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
+from rag.catalog import unwritable
 from rag.errors import StoreError
 
 LOCK_FILE = "chroma.lock"
 SERVER_FILE = "chroma-server.json"
 STARTUP_WAIT_S = 60.0  # a cold `chroma run` on a large index reads its files first
+STALE_WAIT_S = 5.0  # Chroma exits within ~2 s of SIGTERM (tests/api/test_fault_kill.py)
 
 _held: dict[Path, list[Any]] = {}  # data dir -> [open lock file, users in this process]
 _held_lock = threading.Lock()
@@ -57,22 +62,38 @@ def _alive(url: str) -> bool:
     return reply.status_code == 200
 
 
-def registered_url(data_dir: Path) -> str | None:
-    """The URL of the live Chroma server serving `data_dir`, if one is registered."""
+def _running(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
     try:
-        info = json.loads((data_dir / SERVER_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    url = info.get("url") if isinstance(info, dict) else None
-    return url if isinstance(url, str) and _alive(url) else None
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _holder(data_dir: Path) -> dict[str, Any]:
+def _read(path: Path) -> dict[str, Any]:
     try:
-        info = json.loads((data_dir / LOCK_FILE).read_text() or "{}")
+        info = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
         return {}
     return info if isinstance(info, dict) else {}
+
+
+def registered_url(data_dir: Path) -> str | None:
+    """The URL of the live Chroma server serving `data_dir`, if one is registered by a
+    `rag serve` that still runs (a killed one's server is on its way out)."""
+    info = _read(data_dir / SERVER_FILE)
+    url = info.get("url")
+    if not isinstance(url, str) or ("owner" in info and not _running(info["owner"])):
+        return None
+    return url if _alive(url) else None
+
+
+def _holder(data_dir: Path) -> dict[str, Any]:
+    return _read(data_dir / LOCK_FILE)
 
 
 @contextmanager
@@ -82,13 +103,16 @@ def embedded_lock(data_dir: Path, role: str = "embedded") -> Iterator[None]:
     StoreError when another process holds it, naming that process; when that process is
     `rag serve` still starting its server, wait for it and raise `Shared` with its URL.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
     key = data_dir.resolve()
     with _held_lock:
         if key in _held:
             _held[key][1] += 1
         else:
-            handle = _take(data_dir, role)
+            try:
+                data_dir.mkdir(parents=True, exist_ok=True)
+                handle = _take(data_dir, role)
+            except OSError as exc:
+                raise unwritable(exc) from exc
             _held[key] = [handle, 1]
     try:
         yield
@@ -148,6 +172,28 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
+def _end_stale(data_dir: Path) -> None:
+    """Be sure the Chroma server of a killed `rag serve` is gone before another runs over
+    the same files: it gets SIGTERM when its parent dies; wait for it, then kill it."""
+    pid = _read(data_dir / SERVER_FILE).get("pid")
+    deadline = time.monotonic() + STALE_WAIT_S
+    while isinstance(pid, int) and _serves(pid, data_dir) and time.monotonic() < deadline + 5:
+        if time.monotonic() > deadline:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+
+
+def _serves(pid: int, data_dir: Path) -> bool:
+    """Whether process `pid` is a `chroma run` over `data_dir` (known on Linux only)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    paths = {str(data_dir / "chroma"), str(data_dir.resolve() / "chroma")}
+    return any(p.encode() in args for p in paths)
+
+
 class SharedServer:
     """`chroma run` over DATA_DIR/chroma on a free loopback port, for the block's lifetime."""
 
@@ -160,6 +206,7 @@ class SharedServer:
     def __enter__(self) -> SharedServer:
         self._lock = embedded_lock(self.data_dir, role="serving")
         self._lock.__enter__()
+        _end_stale(self.data_dir)
         chroma = Path(sys.executable).parent / "chroma"
         command = str(chroma) if chroma.exists() else shutil.which("chroma")
         if command is None:

@@ -9,8 +9,9 @@ lexical index) and the vectors (Chroma), written atomically per document, read i
 
 A write records the vector ids it may add or leave stale (`pending`), writes Chroma, then
 commits the documents in one catalog transaction, then deletes stale vectors and clears
-the record. Readers see a document only once its catalog rows commit; a vector Chroma
-has but the catalog lacks is ignored, and the next writer deletes it (`recover`).
+the record (if Chroma fails only then, the write stands). Readers see a document only once
+its catalog rows commit; a vector Chroma has but the catalog lacks is ignored, and the
+next writer deletes it (`recover`).
 Nothing here keeps a copy of the corpus: every read goes to the indexes.
 """
 
@@ -26,7 +27,7 @@ from rag import integrity, lexical
 from rag.catalog import Catalog, batches, sqlite_errors
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings
-from rag.errors import UnknownSourceError
+from rag.errors import StoreError, UnknownSourceError
 from rag.filters import Filters
 from rag.lexical import TermStats
 from rag.library import SOURCE_COLUMNS, Outlet, Page, browse, outlets
@@ -42,7 +43,7 @@ from rag.records import (
 from rag.search import Searcher
 from rag.vectors import VectorIndex, open_vectors
 
-__all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "open_store"]
+__all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "check_catalog", "open_store"]
 
 CATALOG_FILE = "catalog.sqlite3"
 
@@ -204,10 +205,7 @@ class ChunkStore:
             with self._catalog.writing() as tx:
                 for p in prepared:
                     tx.put_document(document_row(p.doc), chunk_rows(p))
-            stale = sorted({i for sid in old for i in old[sid]} - set(ids))
-            self._vectors.delete(stale)
-            with self._catalog.writing() as tx:
-                tx.clear_pending(list(old))
+            self._tidy(sorted({i for sid in old for i in old[sid]} - set(ids)), list(old))
 
     @sqlite_errors
     def delete_source(self, source_id: str) -> int:
@@ -220,10 +218,18 @@ class ChunkStore:
                     raise UnknownSourceError(f"no source {source_id!r} in the index")
                 tx.set_pending(source_id, ids)
                 tx.remove_document(source_id)
-            self._vectors.delete(ids)
-            with self._catalog.writing() as tx:
-                tx.clear_pending([source_id])
+            self._tidy(ids, [source_id])
         return len(ids)
+
+    def _tidy(self, stale: list[str], source_ids: list[str]) -> None:
+        """Delete the vectors a committed write left over, then its record. If Chroma fails
+        now, the write still stands: the record stays, for the next writer to finish."""
+        try:
+            self._vectors.delete(stale)
+        except StoreError:
+            return
+        with self._catalog.writing() as tx:
+            tx.clear_pending(source_ids)
 
     @sqlite_errors
     def reset(self) -> None:
@@ -277,6 +283,12 @@ def open_store(
             yield store
     finally:
         catalog.close()
+
+
+def check_catalog(settings: Settings) -> None:
+    """StoreError now if the data dir's catalog cannot be opened (read-only, corrupt, of
+    another schema): `rag serve` checks before starting workers, to say so in one line."""
+    Catalog(settings.data_dir / CATALOG_FILE).close()
 
 
 @sqlite_errors

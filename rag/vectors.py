@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from rag.config import Settings
@@ -26,6 +27,11 @@ from rag.sharing import Shared, embedded_lock, registered_url
 P = ParamSpec("P")
 T = TypeVar("T")
 LAYOUT = "vectors-1"  # collection metadata: this module's record layout
+QUERY_ATTEMPTS = 3
+# chromadb's HTTP client waits forever (httpx timeout=None): a hung server would hang every
+# request. A query or a 1024-record upsert takes well under a second on a healthy server.
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 30.0
 
 
 def translated(fn: Callable[P, T]) -> Callable[P, T]:
@@ -37,6 +43,11 @@ def translated(fn: Callable[P, T]) -> Callable[P, T]:
             return fn(*args, **kwargs)
         except RagError:
             raise
+        except httpx.TransportError as exc:  # down, restarting, or hung past the timeout
+            raise StoreError(
+                f"the vector store is unreachable ({type(exc).__name__}: {exc}); "
+                "try again once it is back"
+            ) from exc
         except Exception as exc:  # chromadb raises ValueError, httpx, Rust and OS errors
             raise StoreError(f"the vector store failed: {type(exc).__name__}: {exc}") from exc
 
@@ -52,7 +63,7 @@ def _http_client(url: str) -> Any:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise StoreError(f"RAG_CHROMA_URL must be http(s)://host:port, not {url!r}")
     try:
-        return chromadb.HttpClient(
+        client = chromadb.HttpClient(
             host=parsed.hostname,
             port=parsed.port or (443 if parsed.scheme == "https" else 8000),
             ssl=parsed.scheme == "https",
@@ -60,6 +71,15 @@ def _http_client(url: str) -> Any:
         )
     except Exception as exc:  # chromadb raises a bare ValueError when it cannot connect
         raise StoreError(f"cannot reach Chroma at {url}: {exc}") from exc
+    _bound(client)
+    return client
+
+
+def _bound(client: Any) -> None:
+    """Give the client's HTTP session timeouts (it has none, and no setting for them)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
 
 
 class VectorIndex:
@@ -162,12 +182,20 @@ class VectorIndex:
         """(chunk id, cosine similarity) of the `k` nearest records, nearest first."""
         if k <= 0:
             return []
-        got = self._collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=k,
-            where=where,
-            include=["distances"],
-        )
+        for attempt in range(QUERY_ATTEMPTS):
+            try:
+                got = self._collection.query(
+                    query_embeddings=np.asarray([vector], dtype=np.float32),
+                    n_results=k,
+                    where=where,
+                    include=["distances"],
+                )
+                break
+            except Exception as exc:  # chromadb's InternalError; anything else is raised
+                # Chroma 1.5 races a query against a delete now and then ("Error finding
+                # id": a record removed mid-query); the same query a moment later is fine.
+                if "Error finding id" not in str(exc) or attempt == QUERY_ATTEMPTS - 1:
+                    raise
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 

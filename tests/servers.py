@@ -4,6 +4,7 @@
         make_chat_model(settings, base_url=server.url)  # http://127.0.0.1:<port>/v1
     with ChromaServer(tmp_path / "chroma") as chroma: ...     # `chroma run`, chroma.url
     with rag_serve(data_dir, tmp_path, workers=2) as base: ... # `rag serve`, ready
+    with RagServer(data_dir, tmp_path) as server: ...          # the same, to kill and restart
 
 The llama.cpp server is `rag.llm.server.ManagedServer`: the same child process
 `RAG_GENERATOR=local` starts (`python -m rag.llm.server`), ready once GET /health answers.
@@ -76,14 +77,16 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 class ChromaServer:
-    """`chroma run --path PATH` on a free port (a context manager; `stop()` ends it early)."""
+    """`chroma run --path PATH` on a free port (a context manager). `stop()` or `kill()` ends
+    it early and `start()` runs it again on the same port and path, as a restart would."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.port = path, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> ChromaServer:
+    def start(self) -> ChromaServer:
+        """Run it; returns once its heartbeat answers."""
         chroma = Path(sys.executable).parent / "chroma"
         cmd = [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1"]
         self._proc = subprocess.Popen(
@@ -103,6 +106,72 @@ class ChromaServer:
         if self._proc is not None:
             _stop(self._proc, signal.SIGTERM)
 
+    def kill(self) -> None:
+        """End it with SIGKILL: no shutdown, as a crash or the OOM killer would."""
+        if self._proc is not None:
+            _stop(self._proc, signal.SIGKILL)
+
+    @contextmanager
+    def hung(self) -> Iterator[None]:
+        """Freeze it (SIGSTOP) for the block: it accepts connections but never answers."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self._proc.send_signal(signal.SIGCONT)
+
+    def __enter__(self) -> ChromaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class RagServer:
+    """`rag serve` in a subprocess over `data_dir` (plus RAG_* `settings`), on a port kept
+    across restarts: `start()` returns once /readyz answers; `stop()` is Ctrl-C; `kill()`
+    is `kill -9` of the server process only (its children are left to fend for themselves)."""
+
+    def __init__(self, data_dir: Path, cwd: Path, workers: int = 1, **settings: str) -> None:
+        self.port, self.cwd, self.workers = free_port(), cwd, workers
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = clean_env(RAG_DATA_DIR=str(data_dir), **settings)
+        self.log = cwd / f"serve-{self.port}.log"  # a file: a full pipe would stall the server
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90) -> RagServer:
+        cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1"]
+        with self.log.open("a") as err:
+            self.proc = subprocess.Popen(
+                [*cmd, "--port", str(self.port), "--workers", str(self.workers)],
+                cwd=self.cwd,  # no stray .env: the settings come from the variables above
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        try:
+            wait_ready(self.url, timeout=timeout)
+        except RuntimeError as exc:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(
+                f"rag serve did not start:\n{self.log.read_text()[-3000:]}"
+            ) from exc
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> RagServer:
+        return self.start()
+
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
@@ -111,25 +180,5 @@ class ChromaServer:
 def rag_serve(data_dir: Path, cwd: Path, workers: int = 1, **settings: str) -> Iterator[str]:
     """`rag serve` in a subprocess over `data_dir` (plus RAG_* `settings`); yields its URL
     once /readyz answers, and stops it (SIGINT) on exit."""
-    port = free_port()
-    env = clean_env(RAG_DATA_DIR=str(data_dir), **settings)
-    log = cwd / f"serve-{port}.log"  # a file, not a pipe: a full pipe would stall the server
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("w") as err:
-        proc = subprocess.Popen(
-            [*cmd, "--workers", str(workers)],
-            cwd=cwd,  # no stray .env: the settings come from the variables above
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_ready(base, timeout=90)
-        except RuntimeError as exc:
-            proc.kill()
-            raise AssertionError(f"rag serve did not start:\n{log.read_text()[-3000:]}") from exc
-        yield base
-    finally:
-        _stop(proc)
+    with RagServer(data_dir, cwd, workers, **settings) as server:
+        yield server.url

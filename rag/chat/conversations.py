@@ -2,7 +2,9 @@
 
 Stdlib `sqlite3`, one connection guarded by a lock (thread-safe inside one process; WAL
 and a busy timeout let several `rag serve` workers share the file). A conversation is
-created by its first exchange, so a failed first question leaves nothing behind.
+created by its first exchange, so a failed first question leaves nothing behind. A file
+that cannot be used (corrupt, unwritable) is a StoreError on chat calls only, and is
+opened again on the next one.
 
     with open_conversations(settings) as conversations:
         conversations.add_exchange(cid, "and the fares?", "What about the fares ...?", answer)
@@ -10,12 +12,13 @@ created by its first exchange, so a failed first question leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,8 +26,9 @@ from typing import Literal
 from rag.answer import Answer
 from rag.chat.condense import Turn
 from rag.config import Settings
-from rag.errors import UnknownConversationError
+from rag.errors import StoreError, UnknownConversationError
 
+log = logging.getLogger("rag.chat")
 FILENAME = "conversations.sqlite3"
 Role = Literal["user", "assistant"]
 
@@ -84,34 +88,87 @@ def new_conversation_id() -> str:
 
 
 class ConversationStore:
+    """The conversations of one SQLite file.
+
+    A file that cannot be used (corrupt, unwritable) fails each call with StoreError, not
+    the service: questions without history still work, and the next call opens the file
+    again, so moving a corrupt one away recovers without a restart.
+    """
+
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        try:
+            with self._using():
+                pass
+        except StoreError as exc:
+            log.warning("%s", exc)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit, with an explicit BEGIN where writes belong together.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(_SCHEMA)
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    @contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for one call; a failure is a StoreError and closes it."""
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
+            try:
+                if self._db is None:
+                    self._db = self._connect()
+                yield self._db
+            except (sqlite3.Error, OSError) as exc:
+                self._drop()
+                raise StoreError(self._failure(exc)) from exc
+            except BaseException:
+                if self._db is not None and self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _drop(self) -> None:
+        if self._db is not None:
+            with suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._db.close()
+            self._db = None
+
+    def _failure(self, exc: sqlite3.Error | OSError) -> str:
+        if getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            return (
+                f"the conversation history {self.path} is corrupt ({exc}): move it away "
+                "to start a new one; questions without history still work"
+            )
+        if isinstance(exc, OSError):
+            return f"the conversation history {self.path} cannot be opened: {exc}"
+        return f"the conversation history {self.path} failed: {exc}"
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._drop()
 
     def exists(self, conversation_id: str) -> bool:
-        with self._lock:
-            row = self._db.execute(
+        with self._using() as db:
+            row = db.execute(
                 "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
             ).fetchone()
         return row is not None
 
     def get(self, conversation_id: str) -> Conversation:
-        with self._lock:
-            head = self._db.execute(
+        with self._using() as db:
+            head = db.execute(
                 "SELECT created_at, updated_at FROM conversations WHERE id = ?", (conversation_id,)
             ).fetchone()
-            rows = self._db.execute(
+            rows = db.execute(
                 "SELECT role, content, created_at, standalone, answer_json FROM messages "
                 "WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
@@ -132,9 +189,9 @@ class ConversationStore:
 
     def recent(self, limit: int = 50, offset: int = 0) -> tuple[int, list[Summary]]:
         """How many conversations there are, and a page of them, last updated first."""
-        with self._lock:
-            (total,) = self._db.execute("SELECT count(*) FROM conversations").fetchone()
-            rows = self._db.execute(
+        with self._using() as db:
+            (total,) = db.execute("SELECT count(*) FROM conversations").fetchone()
+            rows = db.execute(
                 "SELECT c.id, c.created_at, c.updated_at, (SELECT content FROM messages m "
                 "WHERE m.conversation_id = c.id AND m.role = 'user' ORDER BY m.id LIMIT 1), "
                 "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) "
@@ -148,11 +205,11 @@ class ConversationStore:
 
     def recent_turns(self, conversation_id: str, limit: int) -> list[Turn]:
         """The last `limit` messages, oldest first, for rewriting a follow-up."""
-        with self._lock:
-            known = self._db.execute(
+        with self._using() as db:
+            known = db.execute(
                 "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
             ).fetchone()
-            rows = self._db.execute(
+            rows = db.execute(
                 "SELECT role, content, standalone FROM messages WHERE conversation_id = ? "
                 "ORDER BY id DESC LIMIT ?",
                 (conversation_id, limit),
@@ -166,37 +223,33 @@ class ConversationStore:
     ) -> None:
         """Record one question and its answer, creating the conversation on its first one."""
         now = time.time()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
-                    (conversation_id, now, now),
-                )
-                self._db.executemany(
-                    "INSERT INTO messages (conversation_id, role, content, standalone, answer_json,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (conversation_id, "user", question, standalone, None, now),
-                        (
-                            conversation_id,
-                            "assistant",
-                            answer.answer,
-                            None,
-                            answer.model_dump_json(),
-                            now,
-                        ),
-                    ],
-                )
-            except sqlite3.Error:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._using() as db:
+            db.execute("BEGIN IMMEDIATE")  # both messages or neither (rolled back on failure)
+            db.execute(
+                "INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+                (conversation_id, now, now),
+            )
+            db.executemany(
+                "INSERT INTO messages (conversation_id, role, content, standalone, answer_json,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (conversation_id, "user", question, standalone, None, now),
+                    (
+                        conversation_id,
+                        "assistant",
+                        answer.answer,
+                        None,
+                        answer.model_dump_json(),
+                        now,
+                    ),
+                ],
+            )
+            db.execute("COMMIT")
 
     def delete(self, conversation_id: str) -> None:
-        with self._lock:
-            deleted = self._db.execute(
+        with self._using() as db:
+            deleted = db.execute(
                 "DELETE FROM conversations WHERE id = ?", (conversation_id,)
             ).rowcount
         if not deleted:

@@ -1,0 +1,49 @@
+"""VectorIndex.search retries Chroma's query-during-delete race, and only that."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rag.errors import StoreError
+from rag.vectors import VectorIndex
+
+
+class Racy:
+    """A collection whose first `fails` queries raise `error`."""
+
+    def __init__(self, fails: int, error: Exception) -> None:
+        self.fails, self.error, self.calls = fails, error, 0
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls <= self.fails:
+            raise self.error
+        return {"ids": [["c1", "c2"]], "distances": [[0.1, 0.4]]}
+
+
+def index_over(collection: Racy) -> VectorIndex:
+    index = VectorIndex.__new__(VectorIndex)  # no client: only the collection is used
+    index._collection = collection
+    return index
+
+
+def test_the_query_delete_race_is_retried() -> None:
+    racy = Racy(2, RuntimeError("Error executing plan: Internal error: Error finding id"))
+    assert index_over(racy).search([0.0, 1.0], 2) == [("c1", 0.9), ("c2", 0.6)]
+    assert racy.calls == 3
+
+
+def test_a_race_that_persists_is_a_store_error() -> None:
+    racy = Racy(5, RuntimeError("Internal error: Error finding id"))
+    with pytest.raises(StoreError, match="Error finding id"):
+        index_over(racy).search([0.0, 1.0], 2)
+    assert racy.calls == 3
+
+
+def test_other_failures_are_not_retried() -> None:
+    racy = Racy(1, ValueError("bad where clause"))
+    with pytest.raises(StoreError, match="bad where clause"):
+        index_over(racy).search([0.0, 1.0], 2)
+    assert racy.calls == 1
