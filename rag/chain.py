@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.retrieval import Retrieval, Retriever
 from rag.scope import Scope
-from rag.support import enforce
+from rag.support import Release
 
 EventName = Literal["sources", "delta", "citation", "done"]
 NO_CITATION = "the LLM gave no valid citation"
@@ -77,7 +77,7 @@ class AnswerChain:
         self.settings = settings
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
         llm = generator if isinstance(generator, ChatGenerator) else None
-        self.comparer = Comparer(retriever, llm)
+        self.comparer = Comparer(retriever, llm, min_coverage=settings.claim_coverage)
 
     def ask(
         self,
@@ -162,53 +162,43 @@ class AnswerChain:
     def _generate(
         self, ranked: list[Sentence], retrieval: Retrieval
     ) -> Generator_[Event, None, Generated]:
-        """Stream the generator's answer. An LLM's unsupported sentences are removed
-        (rag/support.py); an LLM that fails, times out, cites nothing (after one stricter
-        retry) or keeps no supported sentence is replaced by the extractive answer, with
-        the reason."""
+        """Stream the generator's answer. An LLM's sentences are released one by one, each
+        once its quotes are found to back it (rag/support.py); the others are listed as
+        removed. An LLM that fails, times out, cites nothing (after one stricter retry) or
+        keeps no backed sentence is replaced by the extractive answer, with the reason."""
         generator = self.generator
         evidence = generator.evidence(ranked, retrieval)
-        text, reason = "", None
-        try:
+        if isinstance(generator, ExtractiveGenerator):
+            text = ""
             for piece in generator.stream(retrieval.question, evidence):
                 text += piece
                 yield Event("delta", piece)
-        except GenerationError as exc:
-            if isinstance(generator, ExtractiveGenerator):
-                raise  # nothing to fall back on
-            reason = str(exc)
-        if isinstance(generator, ExtractiveGenerator):
             return Generated(generator.name, text, validate(text, evidence), None)
-        shown = text
-        if reason is None:
-            shown, reason = self._retried(generator, retrieval.question, evidence, text)
-        enforced = enforce(shown, validate(shown, evidence), evidence)
-        if reason is None and (enforced.checked.citations or is_refusal(shown)):
-            if shown != text or enforced.removed:
-                yield Event("delta", {"replace": enforced.text})
-            return Generated(
-                generator.name, enforced.text, enforced.checked, None, enforced.removed
-            )
+        release, reason = Release(evidence, self.settings.claim_coverage), None
+        try:
+            for strict in (False, True):
+                release = Release(evidence, self.settings.claim_coverage)
+                for piece in generator.stream(retrieval.question, evidence, strict=strict):
+                    for sentence in release.feed(piece):
+                        yield Event("delta", sentence)
+                for sentence in release.finish():
+                    yield Event("delta", sentence)
+                if validate(release.raw, evidence).citations or is_refusal(release.raw):
+                    break  # else one stricter retry (nothing of this one was shown)
+            else:
+                reason = NO_CITATION
+        except GenerationError as exc:
+            reason = str(exc)
+        # Markers that named no evidence stay reported, though their sentences are gone.
+        dropped = validate(release.raw, evidence).dropped
+        checked = replace(validate(release.text, evidence), dropped=dropped)
+        if reason is None and (checked.citations or is_refusal(release.text)):
+            return Generated(generator.name, release.text, checked, None, release.removed)
         evidence = self._fallback.evidence(ranked, retrieval)
         text = "".join(self._fallback.stream(retrieval.question, evidence))
         yield Event("delta", {"replace": text})
         why = reason or NOTHING_SUPPORTED
-        return Generated(self._fallback.name, text, validate(text, evidence), why, enforced.removed)
-
-    def _retried(
-        self, generator: Generator, question: str, evidence: list[Sentence], text: str
-    ) -> tuple[str, str | None]:
-        """`text`, or a stricter retry's when `text` cites nothing and does not refuse;
-        with the reason to fall back, if any."""
-        if validate(text, evidence).citations or is_refusal(text):
-            return text, None
-        try:
-            retry = "".join(generator.stream(question, evidence, strict=True))
-        except GenerationError as exc:
-            return text, str(exc)
-        if validate(retry, evidence).citations or is_refusal(retry):
-            return retry, None
-        return retry, NO_CITATION
+        return Generated(self._fallback.name, text, validate(text, evidence), why, release.removed)
 
     def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
         started = time.perf_counter()

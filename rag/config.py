@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     extractive_sentences: int = Field(3, ge=1, le=10)
     evidence_sentences: int = Field(10, ge=1, le=40)  # numbered sentences shown to an LLM
     support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim counts as supported above it
+    # The share of an LLM sentence's content words its quotes (and their outlet and title)
+    # must hold for it to be shown (rag/support.py); fitted on the calibration pairs of
+    # `python -m eval.support --archive --calibrate` (eval/calibration_support.json): the
+    # lowest share tried, as no higher one keeps 95% of the model's own restatements.
+    claim_coverage: float = Field(0.3, ge=0.0, le=1.0)
 
     # --- LLM endpoint (any OpenAI-compatible server) -------------------------------
     llm_model: str = "gpt-4o-mini"

@@ -1,55 +1,236 @@
-"""Support, enforced: an LLM answer shows only sentences its cited quotes back.
+"""Support, enforced: an LLM answer shows only sentences their cited quotes back.
 
-A sentence with no citation, or whose quotes share none of its words (support 0, as a
-reply that only repeats an order planted in an article: "HACKED [2]"), is removed from
-the shown answer and listed with the reason. The extractive answer needs no check: its
-sentences are the quotes.
+A sentence is backed when its quotes (with their articles' outlet and title, which a
+sentence may name) contain what it asserts:
+- every number and date it gives ("417", "$1.7 billion", "2027", "March", "Tuesday"),
+- every name past its first word (people, places, outlets: a wrong attribution or a name
+  from another article shows up here),
+- the same negation of the words they share ("was signed" against "was not signed"),
+- and enough of its content words (`coverage`; the share is calibrated, see
+  eval/support.py: a sentence stitched from two articles shares too little with one).
+Everything is aligned on normalised tokens; a check costs well under a millisecond.
+A sentence that fails is removed from the shown answer and listed with the reason; the
+extractive answer needs no check: its sentences are the quotes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rag.answer import Claim, RemovedClaim
-from rag.citations import Validated, validate
+from rag.citations import ParsedClaim, split_claims, validate
 from rag.evidence import Sentence
 from rag.generation.base import is_refusal
+from rag.text import negated_terms, terms, words
 
 UNCITED = "it cites no quote"
-UNSUPPORTED = "its quotes share none of its words"
+NUMBER = "a number its quotes don't give"
+DATE = "a date its quotes don't give"
+NAME = "a name its quotes don't give"
+NEGATION = "its quotes say the opposite"
+COVERAGE = "too little of it is in its quotes"
+
+_SMALL = [
+    *("zero", "one", "two", "three", "four", "five", "six"),
+    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+]
+_WORD_NUMBERS = {w: str(i) for i, w in enumerate(_SMALL)} | {
+    **{"twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100", "thousand": "1000"},
+    **{"dozen": "12", "half": "0.5", "twice": "2"},
+}
+_SCALE = {"million": "m", "billion": "b", "trillion": "t", "thousand": "k"}
+_NUMERAL = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|percent|per cent))?"
+    r"(?:\s+(million|billion|trillion|thousand)s?)?",
+    re.IGNORECASE,
+)
+_MONTHS = [
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_ABBREVIATED = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+_NAME_WORD = re.compile(r"[A-Z][\w'’&-]*")
+# Titles name no one by themselves ("President Varga" is backed by "Varga").
+_TITLES = frozenset(
+    [
+        *("president", "vice", "mr", "mrs", "ms", "dr", "prime", "minister", "secretary"),
+        *("chancellor", "senator", "sen", "rep", "gov", "governor", "general", "gen", "king"),
+        *("queen", "prince", "princess", "pope", "judge", "justice", "chief", "ceo"),
+        *("chairman", "chairwoman", "director", "professor", "prof", "sir", "lord", "lady"),
+        *("mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson"),
+    ]
+)
+# One name written two ways.
+_ALIASES = (
+    (re.compile(r"\bUnited States(?: of America)?\b"), "US"),
+    (re.compile(r"\bUnited Kingdom\b"), "UK"),
+    (re.compile(r"\bEuropean Union\b"), "EU"),
+    (re.compile(r"\bUnited Nations\b"), "UN"),
+)
+_NOT_NAMES = frozenset(_MONTHS + _DAYS) | _TITLES
+_PREFIX = 5  # "Russian" is backed by "Russia", "Ukrainian" by "Ukraine"
+_LETTER = re.compile(r"[^\W\d_]")
+_INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as values: "1,200" and "1200" alike, "$1.7 billion" as "1.7b", "5%" as "5%";
+    small numbers written as words count too ("three" is "3")."""
+    found = set()
+    for m in _NUMERAL.finditer(text):
+        value = m.group(1).rstrip(".,")
+        value = (
+            value.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value) else value
+        )
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        unit = "%" if m.group(2) else _SCALE.get((m.group(3) or "").lower(), "")
+        found.add(value + unit)
+    for w in words(text):
+        if w in _WORD_NUMBERS:
+            found.add(_WORD_NUMBERS[w])
+    return found
+
+
+def calendar(text: str) -> set[str]:
+    """Month and weekday names (abbreviations spelled out)."""
+    out = set()
+    for w in words(text):
+        w = w.rstrip(".")
+        if w in _MONTHS or w in _DAYS:
+            out.add(w)
+        elif w in _ABBREVIATED and w != "may":
+            out.add(_ABBREVIATED[w])
+    return out
+
+
+def name_terms(text: str) -> set[str]:
+    """Terms of the capitalised words past a sentence's first word."""
+    out: set[str] = set()
+    for i, token in enumerate(re.findall(r"\S+", text)):
+        word = token.strip("\"'“”‘’()[],.;:!?")
+        lower = word.lower().rstrip(".")
+        if i > 0 and _NAME_WORD.fullmatch(word) and lower not in _NOT_NAMES:
+            out.update(terms(word))
+    return out
 
 
 @dataclass(frozen=True)
-class Enforced:
-    text: str
-    checked: Validated
-    removed: list[RemovedClaim]
+class Check:
+    """What a claim asserts that its quotes do not, and how much of it they share."""
+
+    missing_numbers: set[str]
+    missing_dates: set[str]
+    missing_names: set[str]
+    negation_differs: bool
+    coverage: float
+
+    def reason(self, min_coverage: float) -> str | None:
+        if self.missing_numbers:
+            return NUMBER
+        if self.missing_dates:
+            return DATE
+        if self.missing_names:
+            return NAME
+        if self.negation_differs:
+            return NEGATION
+        if self.coverage < min_coverage:
+            return COVERAGE
+        return None
 
 
-def why_unsupported(claim: Claim) -> str | None:
+def undotted(text: str) -> str:
+    """One spelling per name: "U.S.", "US" and "United States" are all "US"."""
+    text = _INITIALISM.sub(lambda m: m.group().replace(".", ""), text)
+    for pattern, short in _ALIASES:
+        text = pattern.sub(short, text)
+    return text
+
+
+def unknown_names(names: set[str], known: set[str]) -> set[str]:
+    """The name terms no known term matches, in full or (a demonym) by its first letters."""
+    stems = {k[:_PREFIX] for k in known if len(k) >= _PREFIX}
+    return {n for n in names if n not in known and n[:_PREFIX] not in stems}
+
+
+def check(claim: str, quotes: Sequence[str], context: Sequence[str] = ()) -> Check:
+    """`claim` against its `quotes`; `context` (outlets, titles) may supply names."""
+    claim = undotted(claim)
+    quoted = undotted(" ".join(quotes))
+    around = " ".join([quoted, *map(undotted, context)])
+    claim_terms = set(terms(claim))
+    known = set(terms(around))
+    # A number's digits may be split by the term splitter ("1.7"): compare values, not terms.
+    plain = {t for t in claim_terms if not t.replace(".", "").isdigit()}
+    shared = claim_terms & set(terms(quoted))
+    return Check(
+        missing_numbers=numbers(claim) - numbers(quoted),
+        missing_dates=calendar(claim) - calendar(around),
+        missing_names=unknown_names(name_terms(claim), known),
+        negation_differs=bool((negated_terms(claim) ^ negated_terms(quoted)) & shared),
+        coverage=len(plain & known) / len(plain) if plain else 1.0,
+    )
+
+
+def why_unsupported(claim: Claim, evidence: Sequence[Sentence], min_coverage: float) -> str | None:
     """The reason `claim` can't be shown as supported, or None when it can."""
     if is_refusal(claim.text):
         return None
-    if not claim.citations:
+    cited = [evidence[n - 1] for n in claim.citations if 1 <= n <= len(evidence)]
+    if not cited:
         return UNCITED
-    if claim.support <= 0.0:
-        return UNSUPPORTED
-    return None
+    context = [x for s in cited for x in (s.chunk.outlet, s.chunk.title) if x]
+    return check(claim.text, [s.text for s in cited], context).reason(min_coverage)
 
 
-def enforce(text: str, checked: Validated, evidence: Sequence[Sentence]) -> Enforced:
-    """`text` without its unsupported sentences, validated again, and what was removed."""
-    removed: list[RemovedClaim] = []
-    kept: list[Claim] = []
-    for claim in checked.claims:
-        reason = why_unsupported(claim)
-        if reason is None:
-            kept.append(claim)
-        else:
-            removed.append(RemovedClaim(text=claim.text, citations=claim.citations, reason=reason))
-    if not removed:
-        return Enforced(text, checked, [])
-    shown = " ".join(c.text + "".join(f" [{n}]" for n in c.citations) for c in kept)
-    # The markers that named no evidence stay reported, though their sentences are gone.
-    return Enforced(shown, replace(validate(shown, evidence), dropped=checked.dropped), removed)
+class Release:
+    """Check an LLM's answer sentence by sentence as it streams: `feed` gives back each
+    sentence its quotes back (with its markers) once the next one has begun, `finish` the
+    last; the rest are kept in `removed`, with the reason, and never shown."""
+
+    def __init__(self, evidence: Sequence[Sentence], min_coverage: float) -> None:
+        self._evidence = evidence
+        self._min_coverage = min_coverage
+        self.raw = ""
+        self.shown: list[str] = []
+        self.removed: list[RemovedClaim] = []
+        self._done = 0
+
+    def feed(self, piece: str) -> list[str]:
+        self.raw += piece
+        claims = split_claims(self.raw)
+        # The last claim may be unfinished; so may the one before, while the last holds no
+        # word yet ("… third. [" may still become "… third. [2]", markers that belong to it).
+        held = 1
+        while held < len(claims) and not _LETTER.search(claims[-held].text):
+            held += 1
+        return self._release(claims[:-held])
+
+    def finish(self) -> list[str]:
+        return self._release(split_claims(self.raw))
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.shown)
+
+    def _release(self, claims: Sequence[ParsedClaim]) -> list[str]:
+        out: list[str] = []
+        for parsed in claims[self._done :]:
+            found = validate(
+                parsed.text + "".join(f" [{n}]" for n in parsed.markers), self._evidence
+            )
+            claim = found.claims[0] if found.claims else None
+            reason = why_unsupported(claim, self._evidence, self._min_coverage) if claim else None
+            if claim is None or reason is None:  # shown with its valid markers only
+                markers = "".join(f" [{n}]" for n in (claim.citations if claim else ()))
+                out.append(("" if not self.shown and not out else " ") + parsed.text + markers)
+            else:
+                self.removed.append(
+                    RemovedClaim(text=parsed.text, citations=claim.citations, reason=reason)
+                )
+        self._done = max(self._done, len(claims))
+        self.shown.extend(x.strip() for x in out)
+        return out

@@ -89,6 +89,6 @@ def negated_terms(text: str) -> set[str]:
     tokens = words(text)
     out: set[str] = set()
     for i, token in enumerate(tokens):
-        if token in NEGATORS or token.endswith("n't"):
+        if token in NEGATORS or token.endswith(("n't", "n’t")):
             out.update(terms(" ".join(tokens[i + 1 : i + 3])))
     return out

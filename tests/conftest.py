@@ -143,6 +143,15 @@ def fake_embedder() -> FakeEmbeddings:
     return FakeEmbeddings()
 
 
+def write_corpus(tmp_path: Path, **articles: str) -> Path:
+    """A folder `corpus` under `tmp_path` with one `<name>.txt` per article."""
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    for name, text in articles.items():
+        (folder / f"{name}.txt").write_text(text)
+    return folder
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]

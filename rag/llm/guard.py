@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import TypeVar
 
 import openai
@@ -102,4 +103,5 @@ def _pump(pieces: Iterator[str], inbox: queue.Queue[object], stop: threading.Eve
     finally:
         close = getattr(pieces, "close", None)
         if close is not None:
-            close()
+            with suppress(Exception):  # an abandoned stream's own error is already reported
+                close()

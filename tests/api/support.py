@@ -3,7 +3,6 @@ a uvicorn server in a thread, readiness polling."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from eval.bench.load_traffic import sse_events
 from rag.config import Settings
 from rag.embeddings import CachedEmbeddings
 from tests.conftest import SEEDS, FakeEmbeddings, free_port
@@ -41,20 +41,7 @@ def index_seeds(settings: Settings) -> None:
     assert len(report.added) == 5, report
 
 
-def sse_events(text: str) -> list[tuple[str | None, Any]]:
-    """(event name, decoded data) of every message in an SSE body."""
-    out: list[tuple[str | None, Any]] = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = None, []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if data:
-            raw = "\n".join(data)
-            out.append((name, raw if raw == "[DONE]" else json.loads(raw)))
-    return out
+__all__ = ["sse_events"]  # one SSE parser, the load run's (eval/bench/load_traffic.py)
 
 
 def streamed_text(events: list[tuple[str | None, Any]]) -> str:

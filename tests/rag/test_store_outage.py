@@ -13,18 +13,11 @@ from rag.ingest import ingest_paths
 from rag.store import open_store
 from rag.vectors import VectorIndex
 from tests.conftest import FakeEmbeddings
+from tests.conftest import write_corpus as corpus
 
 ARTICLE = "Tram Report\n" + " ".join(
     f"The tram line in Ostvik {i} carried {i * 100} riders on day {i}." for i in range(30)
 )
-
-
-def corpus(tmp_path: Path, **articles: str) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for name, text in articles.items():
-        (folder / f"{name}.txt").write_text(text)
-    return folder
 
 
 def down(*args: Any, **kwargs: Any) -> None:

@@ -14,18 +14,11 @@ from rag.ingest import ingest_paths
 from rag.store import open_store
 from rag.vectors import VectorIndex
 from tests.conftest import FakeEmbeddings
+from tests.conftest import write_corpus as corpus
 
 ARTICLE = "Harbour Report\n" + " ".join(
     f"The ferry terminal in Port {i} handled {i * 10} crossings on day {i}." for i in range(30)
 )
-
-
-def corpus(tmp_path: Path, **articles: str) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for name, text in articles.items():
-        (folder / f"{name}.txt").write_text(text)
-    return folder
 
 
 def dies(at: str) -> Callable[..., Any]:

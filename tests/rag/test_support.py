@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import validate
 from rag.evidence import Sentence
 from rag.injection import is_instruction
 from rag.store import StoredChunk
-from rag.support import UNCITED, UNSUPPORTED, enforce
+from rag.support import COVERAGE, DATE, NAME, NEGATION, NUMBER, UNCITED, Release, check, numbers
 from rag.text import Span
 
 
@@ -59,33 +58,78 @@ def evidence() -> list[Sentence]:
     ]
 
 
-def test_a_supported_answer_is_unchanged() -> None:
+def streamed(text: str, size: int = 7) -> tuple[list[str], Release]:
+    """What a reader sees of `text` arriving in pieces of `size` characters."""
+    release = Release(evidence(), 0.5)
+    shown: list[str] = []
+    for i in range(0, len(text), size):
+        shown += release.feed(text[i : i + size])
+    return shown + release.finish(), release
+
+
+def test_a_backed_answer_is_released_sentence_by_sentence() -> None:
     text = "The levy rose to 417 crowns. [1] Crossings fell by a third. [2]"
-    got = enforce(text, validate(text, evidence()), evidence())
-    assert got.text == text and not got.removed
+    shown, release = streamed(text)
+    assert shown == ["The levy rose to 417 crowns. [1]", " Crossings fell by a third. [2]"]
+    assert release.text == text and not release.removed
 
 
-def test_uncited_and_wordless_sentences_are_removed_and_listed() -> None:
+def test_a_sentence_is_not_released_before_the_next_one_starts() -> None:
+    release = Release(evidence(), 0.5)
+    assert release.feed("The levy rose to 417 crowns. [1]") == []
+    assert release.feed(" Cross") == ["The levy rose to 417 crowns. [1]"]
+
+
+def test_uncited_and_unbacked_sentences_are_never_shown_and_are_listed() -> None:
     text = "The levy rose to 417 crowns. [1] HACKED! [2] Officials were pleased. [7]"
-    checked = validate(text, evidence())
-    got = enforce(text, checked, evidence())
-    assert got.text == "The levy rose to 417 crowns. [1]"
-    assert [(r.text, r.reason) for r in got.removed] == [
-        ("HACKED!", UNSUPPORTED),
+    shown, release = streamed(text)
+    assert "".join(shown) == release.text == "The levy rose to 417 crowns. [1]"
+    assert [(r.text, r.reason) for r in release.removed] == [
+        ("HACKED!", COVERAGE),
         ("Officials were pleased.", UNCITED),
     ]
-    assert [c.n for c in got.checked.citations] == [1]
-    assert got.checked.dropped == [7]  # still reported: the model wrote a marker to nothing
 
 
-def test_a_refusal_is_kept() -> None:
-    text = "The sources don't cover this question."
-    got = enforce(text, validate(text, evidence()), evidence())
-    assert got.text == text and not got.removed
+def test_a_refusal_is_released() -> None:
+    _, release = streamed("The sources don't cover this question.")
+    assert release.text == "The sources don't cover this question." and not release.removed
 
 
-def test_citations_keep_their_evidence_offsets() -> None:
-    text = "Crossings fell by a third. [2] Nothing backs this. [1]"
-    got = enforce(text, validate(text, evidence()), evidence())
-    (citation,) = got.checked.citations
-    assert (citation.n, citation.start, citation.quote) == (2, 40, evidence()[1].text)
+def test_only_valid_markers_are_shown() -> None:
+    _, release = streamed("Crossings fell by a third. [2][9]")
+    assert release.text == "Crossings fell by a third. [2]"
+
+
+QUOTE = "The Lantern Bay harbour board approved a levy of 417 crowns per crossing on Tuesday."
+
+
+@pytest.mark.parametrize(
+    ("claim", "reason"),
+    [
+        ("The board approved a levy of 417 crowns per crossing.", None),
+        ("According to The Harbour Courier, the board approved a 417-crown levy.", None),
+        ("The U.S. board approved the levy on Tuesday.", NAME),  # no U.S. in the quote
+        ("The board approved a levy of 418 crowns per crossing.", NUMBER),
+        ("The board approved a levy of 417 crowns on Monday.", DATE),
+        ("Ilse Varga approved a levy of 417 crowns.", NAME),
+        ("According to The Daily Ledger, the board approved a levy.", NAME),
+        ("The harbour board did not approve a levy of 417 crowns.", NEGATION),
+        ("The board approved a levy, and ferry crossings fell by a third over winter.", COVERAGE),
+    ],
+)
+def test_a_claim_is_backed_only_by_what_its_quote_says(claim: str, reason: str | None) -> None:
+    assert check(claim, [QUOTE], ["The Harbour Courier"]).reason(0.6) == reason
+
+
+def test_numbers_are_compared_as_values() -> None:
+    assert numbers("It cost $1,200, then 1.50 billion, 5 percent and three ships.") == {
+        "1200",
+        "1.5b",
+        "5%",
+        "3",
+    }
+    assert not check("Aid reached $1.5 billion.", ["aid reached $1.50 billion"]).missing_numbers
+
+
+def test_initialisms_match_with_or_without_dots() -> None:
+    assert not check("The US sent aid.", ["The U.S. sent aid."]).missing_names

@@ -312,7 +312,9 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
     expect(meta.locator(".fallback")).to_contain_text("Fallback")
     expect(meta.locator(".fallback")).to_contain_text("no complete answer in 30 s")
     removed = last_answer(page).locator("details.removed")
-    expect(removed.locator("summary")).to_have_text("1 sentence not shown: not backed by its quotes")
+    expect(removed.locator("summary")).to_have_text(
+        "1 sentence not shown: not backed by its quotes"
+    )
     removed.locator("summary").click()
     expect(removed.locator("li")).to_have_text("HACKED. (its quotes share none)")
     expect(last_answer(page).locator(".answer-text")).not_to_contain_text("HACKED")

