@@ -103,6 +103,7 @@ def test_a_refusing_endpoint_falls_back_at_once(fake_settings: Settings) -> None
         answer, took = ask(client)
         assert_fell_back(answer, "Connection")
         assert took < TIMEOUT  # a refused connection is known at once
+        print(f"LLM refusing: fallback answer in {took:.2f} s")
 
         with client.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as r:
             events = sse_events(r.read().decode())
@@ -132,6 +133,7 @@ def test_a_hung_endpoint_holds_a_request_no_longer_than_the_timeout(
         again, took_again = ask(c)
         assert_fell_back(again, "skipped")
         assert took_again < 1.0, took_again
+        print(f"LLM hung: fallback in {took:.2f} s (timeout {TIMEOUT} s), then {took_again:.2f} s")
         cid = c.post("/v1/chat", json={"message": QUESTION}).json()["conversation_id"]
         started = time.monotonic()
         follow = c.post("/v1/chat", json={"conversation_id": cid, "message": "and who said so?"})
@@ -141,8 +143,9 @@ def test_a_hung_endpoint_holds_a_request_no_longer_than_the_timeout(
 
 def test_an_erroring_endpoint_falls_back_with_its_error(fake_settings: Settings) -> None:
     with failing_server() as url, TestClient(create_app(llm_settings(fake_settings, url))) as c:
-        answer, _ = ask(c)
+        answer, took = ask(c)
         assert_fell_back(answer, "model crashed")
+        print(f"LLM erroring (HTTP 500): fallback answer in {took:.2f} s")
 
 
 def test_the_llm_answers_again_once_it_is_back(fake_settings: Settings, tmp_path: Path) -> None:
