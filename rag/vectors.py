@@ -106,29 +106,41 @@ class VectorIndex:
                 f"the index {name!r} was built by an older version of newsrag: "
                 "rebuild it with `rag ingest --reset`"
             )
-        if name in names:
-            collection = self._client.get_collection(name, embedding_function=None)
-            meta = collection.metadata or {}
-            built_with = meta.get("embedder")
-            if built_with and built_with != self.identity:
-                raise EmbedderMismatchError(
-                    f"collection {name!r} was built with embedder {built_with!r}, but the "
-                    f"configured one is {self.identity!r}. Query it with the same "
-                    "embedder, or rebuild it with `rag ingest --reset`."
+        if name not in names:
+            try:
+                return self._client.create_collection(
+                    name,
+                    metadata={
+                        "embedder": self.identity,
+                        "index_id": self.index_id,
+                        "layout": LAYOUT,
+                    },
+                    configuration={
+                        "hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}
+                    },
+                    embedding_function=None,  # we embed: Chroma's default would download one
                 )
-            if meta.get("index_id") not in (None, self.index_id) and collection.count():
-                raise StoreError(
-                    f"the Chroma collection {name!r} belongs to another index (its catalog "
-                    "is in another data dir): set RAG_DATA_DIR to that dir, use another "
-                    "RAG_COLLECTION, or rebuild with `rag ingest --reset`"
-                )
-            return collection
-        return self._client.create_collection(
-            name,
-            metadata={"embedder": self.identity, "index_id": self.index_id, "layout": LAYOUT},
-            configuration={"hnsw": {"space": "cosine", "ef_search": self._settings.hnsw_search_ef}},
-            embedding_function=None,  # we embed: Chroma's default would download a model
-        )
+            except Exception as exc:  # chromadb's ChromaError, by message only
+                # Two workers starting on a fresh server: the other one created it since we
+                # listed the collections. Open theirs, with the same checks as any other.
+                if "already exists" not in str(exc):
+                    raise
+        collection = self._client.get_collection(name, embedding_function=None)
+        meta = collection.metadata or {}
+        built_with = meta.get("embedder")
+        if built_with and built_with != self.identity:
+            raise EmbedderMismatchError(
+                f"collection {name!r} was built with embedder {built_with!r}, but the "
+                f"configured one is {self.identity!r}. Query it with the same "
+                "embedder, or rebuild it with `rag ingest --reset`."
+            )
+        if meta.get("index_id") not in (None, self.index_id) and collection.count():
+            raise StoreError(
+                f"the Chroma collection {name!r} belongs to another index (its catalog "
+                "is in another data dir): set RAG_DATA_DIR to that dir, use another "
+                "RAG_COLLECTION, or rebuild with `rag ingest --reset`"
+            )
+        return collection
 
     @translated
     def count(self) -> int:

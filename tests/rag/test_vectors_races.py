@@ -1,4 +1,5 @@
-"""VectorIndex.search retries Chroma's query-during-delete race, and only that."""
+"""Chroma races: a query overlapping a delete is retried (and nothing else is); two
+processes creating the collection at once both end up with the same one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rag.config import Settings
 from rag.errors import StoreError
 from rag.vectors import VectorIndex
 
@@ -47,3 +49,27 @@ def test_other_failures_are_not_retried() -> None:
     with pytest.raises(StoreError, match="bad where clause"):
         index_over(racy).search([0.0, 1.0], 2)
     assert racy.calls == 1
+
+
+class Raced:
+    """A client that lists no collection, then finds another process created it."""
+
+    def __init__(self) -> None:
+        self.collection = Racy(0, RuntimeError())
+        self.collection.metadata = {"embedder": "fake/hash-64", "index_id": "i1"}
+
+    def list_collections(self) -> list[Any]:
+        return []
+
+    def create_collection(self, name: str, **kwargs: Any) -> Any:
+        raise RuntimeError(f"Collection [{name}] already exists")
+
+    def get_collection(self, name: str, **kwargs: Any) -> Any:
+        return self.collection
+
+
+def test_a_collection_created_meanwhile_by_another_worker_is_opened(tmp_path: Any) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    client = Raced()
+    index = VectorIndex(client, settings, "fake/hash-64", "i1")
+    assert index._collection is client.collection
