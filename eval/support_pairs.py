@@ -31,7 +31,7 @@ from rag.text import sentences
 
 PAIRS = Path(__file__).parent / "gold" / "support_pairs.jsonl"
 _AUX = re.compile(r"\b(is|was|were|are|has|have|had|will|would|could|can|did|does|should)\b ")
-_NEGATED = re.compile(r"\b(?:not|never) |n't\b")
+_NEGATED = re.compile(r"\b(?:not|never) |n['’]t\b")
 _SPEECH_TAG = re.compile(
     r",\s+(?:(?:he|she|they|it|officials|experts|analysts)|(?:[A-Z][\w'’-]+\s?){1,3})"
     r"\s+(?:said|says|added|wrote|told [\w ]+?)\s*\.$"
@@ -154,8 +154,12 @@ def swapped_name(s: str, names: Sequence[str], rng: random.Random) -> str | None
 
 
 def flipped_negation(s: str) -> str | None:
-    if _NEGATED.search(s):
-        return _NEGATED.sub("", s, count=1)
+    first = _NEGATED.search(s)
+    if first:  # "can't" becomes "can", "won't" "will", "doesn't" "does", "not " nothing
+        head = s[: first.start()]
+        if first.group().startswith("n") and head.endswith(("ca", "wo")):
+            head = head[:-2] + ("can" if head.endswith("ca") else "will")
+        return head + s[first.end() :]
     aux = _AUX.search(s)
     return None if not aux else s[: aux.end()] + "not " + s[aux.end() :]
 
