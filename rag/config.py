@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
     )
     temperature: float = Field(0.1, ge=0.0, le=2.0)  # low: we want quoting, not creativity
+    # A GBNF grammar that lets the model write only markers naming its evidence
+    # (rag/llm/grammar.py). llama.cpp servers take it; OpenAI's API does not.
+    # None: on for the local model, off for RAG_GENERATOR=openai.
+    llm_grammar: bool | None = None
     max_tokens: int = Field(400, ge=16, le=8192)
     # The longest an answer waits on the LLM (a hung endpoint included) before the extractive
     # answer is shown, flagged as a fallback; after a failure the LLM is skipped for the
@@ -136,11 +140,14 @@ class Settings(BaseSettings):
     # None = the packaged Qwen2.5-Coder-1.5B (the `local` extra), assembled into data_dir/models.
     local_model_path: Path | None = None
     local_port: int = Field(8766, ge=1, le=65535)  # one port, so every client shares one server
-    # 10 evidence sentences + rules are ~700 tokens and an answer ≤ max_tokens: 4096 leaves
-    # room for compare mode at ~110 MB of KV cache for the 1.5B model.
+    # The rules (~250 tokens, kept in llama.cpp's prompt cache), the evidence and an answer
+    # ≤ max_tokens: 4096 leaves room for compare mode at ~110 MB of KV cache for the 1.5B model.
     local_ctx: int = Field(4096, ge=512, le=131072)
     local_threads: int | None = Field(None, ge=1)  # None = every core; decoding is memory-bound
     local_max_tokens: int = Field(160, ge=16, le=8192)  # caps max_tokens for the local model
+    # Evidence sentences for the local model (evidence_sentences is for remote LLMs): on 2
+    # cores every sentence is ~45 tokens read at ~65 tokens/s before the first word.
+    local_evidence_sentences: int = Field(6, ge=1, le=40)
     local_start_timeout_s: float = Field(180.0, gt=0)  # a cold 1 GB load on a slow disk
 
     @field_validator("embedder")

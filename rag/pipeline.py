@@ -32,8 +32,14 @@ def make_generator(settings: Settings, guard: LLMGuard | None = None) -> Generat
     model = chat_model_for(settings)
     if model is None:
         return ExtractiveGenerator(settings.extractive_sentences)
-    guard = guard or make_guard(settings)
-    return ChatGenerator(model, settings.generator, settings.evidence_sentences, guard=guard)
+    local = settings.generator == "local"
+    return ChatGenerator(
+        model,
+        settings.generator,
+        settings.local_evidence_sentences if local else settings.evidence_sentences,
+        guard=guard or make_guard(settings),
+        grammar=local if settings.llm_grammar is None else settings.llm_grammar,
+    )
 
 
 def make_condenser(settings: Settings, guard: LLMGuard | None = None) -> Condenser:

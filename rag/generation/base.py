@@ -41,10 +41,18 @@ def is_refusal(text: str) -> bool:
 
 
 def format_evidence(evidence: Sequence[Sentence]) -> str:
-    """Numbered evidence lines, each with where it comes from, for an LLM prompt."""
-    lines = []
+    """Numbered evidence lines for an LLM prompt, under a line naming where they come from.
+
+    Consecutive sentences from one outlet share its line ("From Reuters:"): the origin is
+    read once, not once per sentence, which keeps a local model's prompt short.
+    """
+    lines: list[str] = []
+    origin_now: str | None = None
     for n, sentence in enumerate(evidence, start=1):
         chunk = sentence.chunk
         origin = chunk.outlet or chunk.title or chunk.source_id
-        lines.append(f"[{n}] ({origin}) {sentence.text}")
+        if origin != origin_now:
+            lines.append(f"From {origin}:")
+            origin_now = origin
+        lines.append(f"[{n}] {sentence.text}")
     return "\n".join(lines)

@@ -8,13 +8,16 @@ one exact quote, and a small model reads a shorter prompt. Every call goes throu
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable
 
 from rag.evidence import Sentence
 from rag.generation.base import format_evidence
 from rag.injection import is_instruction
+from rag.llm.grammar import cited_answer_grammar
 from rag.llm.guard import LLMGuard
 from rag.llm.prompts import load_prompt
 from rag.retrieval import Retrieval
@@ -36,18 +39,25 @@ class ChatGenerator:
         evidence_sentences: int = 10,
         compare_tokens: int = 120,
         guard: LLMGuard | None = None,
+        grammar: bool = False,
     ):
+        """`grammar`: send llama.cpp a GBNF grammar (rag/llm/grammar.py) so the model can
+        write only markers that name its evidence; for llama.cpp servers only."""
         self.name = name
         self.guard = guard or LLMGuard(timeout_s=120, cooldown_s=0)
         self._limit = evidence_sentences
-        self._chain = load_prompt("answer").chat_template() | model | StrOutputParser()
+        self._model = model
+        self._grammar = grammar
+        self._answer = load_prompt("answer").chat_template()
         self._retry = load_prompt("strict_retry")
-        # Compare mode makes one call per source: a token bound per call keeps the total in check.
-        self._compare_chain = (
-            load_prompt("compare_source").chat_template()
-            | model.bind(max_tokens=compare_tokens)
-            | StrOutputParser()
-        )
+        self._compare = load_prompt("compare_source").chat_template()
+        self._compare_tokens = compare_tokens  # one call per source: bounded, each
+
+    def _bound(self, evidence: int, refusal: bool = True, **kwargs: object) -> Runnable[Any, Any]:
+        if self._grammar and evidence:
+            grammar = cited_answer_grammar(evidence, refusal=refusal)
+            kwargs["extra_body"] = {"grammar": grammar}
+        return self._model.bind(**kwargs) if kwargs else self._model
 
     def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
         """The best sentences, less any that reads as an order to a model (rag/injection.py)."""
@@ -62,11 +72,14 @@ class ChatGenerator:
             "evidence": format_evidence(evidence),
             "strict": self._retry.format_user(count=str(len(evidence))) if strict else "",
         }
-        yield from self.guard.stream(self._chain.stream(values), self.name)
+        chain = self._answer | self._bound(len(evidence)) | StrOutputParser()
+        yield from self.guard.stream(chain.stream(values), self.name)
 
     def stream_compare(
         self, topic: str, source: str, evidence: Sequence[Sentence]
     ) -> Iterator[str]:
         """A cited 1-3 sentence summary of what one source says about `topic`."""
         values = {"topic": topic, "source": source, "evidence": format_evidence(evidence)}
-        yield from self.guard.stream(self._compare_chain.stream(values), self.name)
+        model = self._bound(len(evidence), refusal=False, max_tokens=self._compare_tokens)
+        chain = self._compare | model | StrOutputParser()
+        yield from self.guard.stream(chain.stream(values), self.name)

@@ -92,7 +92,7 @@ class GullibleChat(FakeChat):
         if order:
             return order.group(1)  # and, as told, it cites nothing
         evidence = text[text.rindex("Evidence:") :]  # not the prompt's worked example
-        first = re.search(r"^\[1\] \([^)]*\) (.+)$", evidence, flags=re.MULTILINE)
+        first = re.search(r"^\[1\] (.+)$", evidence, flags=re.MULTILINE)
         return f"{first.group(1) if first else 'Nothing.'} [1]"
 
 
