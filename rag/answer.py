@@ -41,6 +41,14 @@ class RemovedClaim(BaseModel):
     reason: str
 
 
+class RecitedClaim(BaseModel):
+    """An LLM sentence its own markers did not back, shown citing the quote that does."""
+
+    text: str
+    cited: list[int] = Field(description="The markers the model wrote.")
+    now: list[int] = Field(description="The markers shown: the quotes that back it.")
+
+
 class SourceRef(BaseModel):
     source_id: str
     title: str | None
@@ -128,6 +136,11 @@ class Answer(BaseModel):
     fallback_reason: str | None = Field(None, description="Why the fallback answered.")
     removed: list[RemovedClaim] = Field(
         default_factory=list, description="LLM sentences not shown: their quotes don't back them."
+    )
+    recited: list[RecitedClaim] = Field(
+        default_factory=list,
+        description="LLM sentences that cited the wrong quote, shown citing the one that "
+        "backs them.",
     )
     rewritten_question: str | None = None
     as_of: str | None = Field(None, description="The day the question was read against.")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from rag.answer import (
     Answer,
     GroupBy,
+    RecitedClaim,
     RemovedClaim,
     RequestMode,
     SourceRef,
@@ -39,6 +40,7 @@ from rag.support import Release
 EventName = Literal["sources", "delta", "citation", "done"]
 NO_CITATION = "the LLM gave no valid citation"
 NOTHING_SUPPORTED = "no sentence of the LLM's answer was backed by its quotes"
+MODEL_REFUSED = "the LLM found no answer in evidence judged to answer the question"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Generated:
     checked: Validated
     fallback_reason: str | None
     removed: list[RemovedClaim] = field(default_factory=list)
+    recited: list[RecitedClaim] = field(default_factory=list)
 
 
 def source_refs(items: Sequence[Any]) -> list[SourceRef]:
@@ -157,6 +160,7 @@ class AnswerChain:
         answer.fallback = generated.fallback_reason is not None
         answer.fallback_reason = generated.fallback_reason
         answer.removed = generated.removed
+        answer.recited = generated.recited
         yield Event("done", answer)
 
     def _generate(
@@ -164,8 +168,10 @@ class AnswerChain:
     ) -> Generator_[Event, None, Generated]:
         """Stream the generator's answer. An LLM's sentences are released one by one, each
         once its quotes are found to back it (rag/support.py); the others are listed as
-        removed. An LLM that fails, times out, cites nothing (after one stricter retry) or
-        keeps no backed sentence is replaced by the extractive answer, with the reason."""
+        removed. An LLM that fails, times out, cites nothing (after one stricter retry),
+        keeps no backed sentence or refuses is replaced by the extractive answer, with the
+        reason: whether the evidence answers was decided before (rag/answerability.py), and
+        a small model's refusal of evidence judged to answer is its failure, not the news's."""
         generator = self.generator
         evidence = generator.evidence(ranked, retrieval)
         if isinstance(generator, ExtractiveGenerator):
@@ -192,12 +198,14 @@ class AnswerChain:
         # Markers that named no evidence stay reported, though their sentences are gone.
         dropped = validate(release.raw, evidence).dropped
         checked = replace(validate(release.text, evidence), dropped=dropped)
-        if reason is None and (checked.citations or is_refusal(release.text)):
-            return Generated(generator.name, release.text, checked, None, release.removed)
+        if reason is None and checked.citations:
+            return Generated(
+                generator.name, release.text, checked, None, release.removed, release.recited
+            )
         evidence = self._fallback.evidence(ranked, retrieval)
         text = "".join(self._fallback.stream(retrieval.question, evidence))
         yield Event("delta", {"replace": text})
-        why = reason or NOTHING_SUPPORTED
+        why = reason or (MODEL_REFUSED if release.refused else NOTHING_SUPPORTED)
         return Generated(self._fallback.name, text, validate(text, evidence), why, release.removed)
 
     def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:

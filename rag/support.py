@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answer import Claim, RemovedClaim
+from rag.answer import Claim, RecitedClaim, RemovedClaim
 from rag.citations import ParsedClaim, split_claims, validate
 from rag.evidence import Sentence
 from rag.generation.base import is_refusal
@@ -179,24 +179,80 @@ def why_unsupported(claim: Claim, evidence: Sequence[Sentence], min_coverage: fl
     """The reason `claim` can't be shown as supported, or None when it can."""
     if is_refusal(claim.text):
         return None
-    cited = [evidence[n - 1] for n in claim.citations if 1 <= n <= len(evidence)]
+    cited = [Quote.of(evidence[n - 1]) for n in claim.citations if 1 <= n <= len(evidence)]
     if not cited:
         return UNCITED
-    context = [x for s in cited for x in (s.chunk.outlet, s.chunk.title) if x]
-    return check(claim.text, [s.text for s in cited], context).reason(min_coverage)
+    context = [x for q in cited for x in q.context]
+    return check(claim.text, [q.text for q in cited], context).reason(min_coverage)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the check reads of an evidence sentence: its text, its article and the
+    article's outlet and title."""
+
+    text: str
+    article: str
+    context: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, sentence: Sentence) -> Quote:
+        chunk = sentence.chunk
+        context = tuple(x for x in (chunk.outlet, chunk.title) if x)
+        return cls(sentence.text, sentence.source_id, context)
+
+
+def recite(
+    text: str, cited: Sequence[int], quotes: Sequence[Quote], min_coverage: float
+) -> list[int] | None:
+    """Markers whose quotes back `text` when its `cited` ones don't, or None.
+
+    A small model often cites the sentence next to the one it used, or joins a fact from
+    the next sentence ("the four regions" with the sentence naming them). So each other
+    sentence of a cited article is tried with the cited quotes, and in their place when
+    they add nothing to what it covers; the best covered wins. Never a sentence of another
+    article: that is how a wrong claim is stitched together.
+    """
+    articles = {quotes[n - 1].article for n in cited}
+
+    def coverage(numbers: Sequence[int]) -> float | None:
+        chosen = [quotes[n - 1] for n in numbers]
+        context = [x for q in chosen for x in q.context]
+        found = check(text, [q.text for q in chosen], context)
+        return found.coverage if found.reason(min_coverage) is None else None
+
+    best: tuple[float, int, list[int]] | None = None
+    for n, quote in enumerate(quotes, start=1):
+        if quote.article not in articles or n in cited:
+            continue
+        joined, alone = coverage(sorted([*cited, n])), coverage([n])
+        if alone is not None and (joined is None or alone >= joined):
+            found = (alone, -1, [n])  # the cited quotes add nothing: replaced
+        elif joined is not None:
+            found = (joined, -2, sorted([*cited, n]))
+        else:
+            continue
+        if best is None or found[:2] > best[:2]:
+            best = found
+    return best[2] if best else None
 
 
 class Release:
     """Check an LLM's answer sentence by sentence as it streams: `feed` gives back each
     sentence its quotes back (with its markers) once the next one has begun, `finish` the
-    last; the rest are kept in `removed`, with the reason, and never shown."""
+    last. A sentence whose valid markers name quotes that don't back it, when other quotes
+    do (`recite`), is shown citing those and noted in `recited`; the rest are kept in
+    `removed`, with the reason, and never shown."""
 
     def __init__(self, evidence: Sequence[Sentence], min_coverage: float) -> None:
         self._evidence = evidence
+        self._quotes = [Quote.of(s) for s in evidence]
         self._min_coverage = min_coverage
         self.raw = ""
         self.shown: list[str] = []
         self.removed: list[RemovedClaim] = []
+        self.recited: list[RecitedClaim] = []
+        self.refused = False  # the model said the evidence doesn't answer: held, not shown
         self._done = 0
 
     def feed(self, piece: str) -> list[str]:
@@ -219,18 +275,25 @@ class Release:
     def _release(self, claims: Sequence[ParsedClaim]) -> list[str]:
         out: list[str] = []
         for parsed in claims[self._done :]:
+            if is_refusal(parsed.text):  # the chain decides what a model's refusal means
+                self.refused = True
+                continue
             found = validate(
                 parsed.text + "".join(f" [{n}]" for n in parsed.markers), self._evidence
             )
             claim = found.claims[0] if found.claims else None
             reason = why_unsupported(claim, self._evidence, self._min_coverage) if claim else None
-            if claim is None or reason is None:  # shown with its valid markers only
-                markers = "".join(f" [{n}]" for n in (claim.citations if claim else ()))
+            cites = claim.citations if claim else []
+            if claim and reason and cites and reason != UNCITED:
+                better = recite(parsed.text, cites, self._quotes, self._min_coverage)
+                if better is not None:
+                    self.recited.append(RecitedClaim(text=parsed.text, cited=cites, now=better))
+                    reason, cites = None, better
+            if reason is None:  # shown with its valid markers only
+                markers = "".join(f" [{n}]" for n in cites)
                 out.append(("" if not self.shown and not out else " ") + parsed.text + markers)
             else:
-                self.removed.append(
-                    RemovedClaim(text=parsed.text, citations=claim.citations, reason=reason)
-                )
+                self.removed.append(RemovedClaim(text=parsed.text, citations=cites, reason=reason))
         self._done = max(self._done, len(claims))
         self.shown.extend(x.strip() for x in out)
         return out

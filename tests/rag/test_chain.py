@@ -1,11 +1,12 @@
 """The answer chain with fakes: citation validation, retry, fallback, refusal, compare."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from rag.chain import AnswerChain
+from rag.chain import MODEL_REFUSED, AnswerChain
 from rag.config import Settings
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
@@ -53,7 +54,13 @@ def test_evidence_goes_in_the_user_message_numbered(store: ChunkStore, settings:
     c, model = chain(store, settings, ["Not signed. [1]"])
     c.ask("Was the mineral rights deal signed?")
     system, user = model.calls[0]
-    assert "[1] (" in str(user.content) and "mineral rights deal" in str(user.content)
+    text = str(user.content)
+    assert "\n[1] " in text and "mineral rights deal" in text
+    # Each outlet is named once, on a line before its sentences; the question comes once,
+    # after the evidence: the fixed system prompt stays a cacheable prefix.
+    assert re.search(r"^From .+:\n\[1\] ", text, re.M)
+    assert text.count("Was the mineral rights deal signed?") == 1
+    assert text.index("Question:") > text.index("[1] ")
     assert "mineral rights deal" not in str(system.content)
 
 
@@ -75,10 +82,19 @@ def test_fallback_to_extractive_when_the_llm_never_cites(
     assert len(model.calls) == 2
 
 
-def test_model_refusal_gives_no_citations(store: ChunkStore, settings: Settings) -> None:
-    c, _ = chain(store, settings, ["The sources don't cover this question."])
-    answer = c.ask("Was the mineral rights deal signed?")
-    assert answer.mode == "refusal" and answer.citations == []
+def test_a_model_refusing_evidence_judged_to_answer_falls_back(
+    store: ChunkStore, settings: Settings
+) -> None:
+    """Whether the articles answer is decided once, before the model (answerability); a
+    model that then refuses is replaced by the extractive answer, flagged, never retried."""
+    c, model = chain(store, settings, ["The sources don't cover this question."])
+    events = list(c.events("Was the mineral rights deal signed?", mode="answer"))
+    answer = events[-1].data
+    assert answer.mode == "answer" and answer.generator == "extractive" and answer.citations
+    assert answer.fallback and answer.fallback_reason == MODEL_REFUSED
+    shown = [e.data for e in events if e.event == "delta"]
+    assert shown == [{"replace": answer.answer}]  # the refusal was never shown
+    assert len(model.calls) == 1
 
 
 def test_weak_evidence_is_refused_without_calling_the_model(

@@ -7,7 +7,19 @@ import pytest
 from rag.evidence import Sentence
 from rag.injection import is_instruction
 from rag.store import StoredChunk
-from rag.support import COVERAGE, DATE, NAME, NEGATION, NUMBER, UNCITED, Release, check, numbers
+from rag.support import (
+    COVERAGE,
+    DATE,
+    NAME,
+    NEGATION,
+    NUMBER,
+    UNCITED,
+    Quote,
+    Release,
+    check,
+    numbers,
+    recite,
+)
 from rag.text import Span
 
 
@@ -90,9 +102,57 @@ def test_uncited_and_unbacked_sentences_are_never_shown_and_are_listed() -> None
     ]
 
 
-def test_a_refusal_is_released() -> None:
-    _, release = streamed("The sources don't cover this question.")
-    assert release.text == "The sources don't cover this question." and not release.removed
+def test_a_refusal_is_held_for_the_chain_to_judge() -> None:
+    shown, release = streamed("The sources don't cover this question.")
+    assert shown == [] and release.refused and not release.removed
+
+
+# --- re-citing: the right quote for a sentence the model cited wrongly -----------------
+
+
+def quotes(*rows: tuple[str, str]) -> list[Quote]:
+    return [Quote(text, article) for text, article in rows]
+
+
+DEPOT = quotes(
+    ("The depot will close at the end of the year.", "depot"),
+    ("It employs 212 drivers, the operator says.", "depot"),
+    ("The four routes it serves are Alder, Birch, Cedar and Dunmore.", "depot"),
+    ("A rival depot employs 90 drivers in Eastfield.", "rival"),
+)
+
+
+def test_a_sentence_citing_its_neighbour_is_shown_citing_the_quote_that_backs_it() -> None:
+    # The claim cites [1], the sentence next to the one it came from, which adds nothing.
+    assert recite("The operator says it employs 212 drivers.", [1], DEPOT, 0.3) == [2]
+    release = Release([sentence_of(q.text, q.article) for q in DEPOT], 0.3)
+    release.feed("The operator says it employs 212 drivers. [1]")
+    assert release.finish() == ["The operator says it employs 212 drivers. [2]"]
+    assert [(r.cited, r.now) for r in release.recited] == [([1], [2])]
+    assert not release.removed
+
+
+def test_a_cited_quote_that_contributes_is_kept_beside_the_one_added() -> None:
+    # "depot" comes from [1] ("It employs …" does not name it): both are cited.
+    assert recite("The depot employs 212 drivers, the operator says.", [1], DEPOT, 0.3) == [1, 2]
+
+
+def test_a_fact_joined_from_the_next_sentence_of_the_article_cites_both() -> None:
+    claim = "The depot serves four routes and will close at the end of the year."
+    assert recite(claim, [1], DEPOT, 0.3) == [1, 3]
+
+
+def test_a_wrong_number_is_not_rescued_by_another_quote() -> None:
+    assert recite("The depot employs 250 drivers, the operator says.", [1], DEPOT, 0.3) is None
+    release = Release([sentence_of(q.text, q.article) for q in DEPOT], 0.3)
+    release.feed("The depot employs 250 drivers, the operator says. [2]")
+    assert release.finish() == [] and [r.reason for r in release.removed] == [NUMBER]
+    assert not release.recited
+
+
+def test_another_article_never_backs_a_re_cited_sentence() -> None:
+    # Only the rival article says 90 drivers: the claim cited the depot's article.
+    assert recite("A depot employs 90 drivers in Eastfield.", [2], DEPOT, 0.3) is None
 
 
 def test_only_valid_markers_are_shown() -> None:

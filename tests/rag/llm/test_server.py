@@ -9,6 +9,7 @@ The `slow` test uses the packaged Qwen model: run it with `pytest -m slow`.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from rag.generation.chat import ChatGenerator
 from rag.llm import server as localllm
 from rag.llm.client import make_chat_model
 from rag.pipeline import make_generator, open_pipeline
+from rag.support import NUMBER
 from tests.conftest import free_port
 from tests.servers import llama_server, packaged_model_or_skip, smollm2_gguf
 
@@ -271,3 +273,91 @@ def test_packaged_model_assembles_serves_and_cites(
     assert answer.mode == "answer" and not answer.fallback and answer.citations
     assert all(c.quote == evidence[c.n - 1].text for c in answer.citations)
     assert "119 billion" in answer.answer
+
+
+def planted(evidence: list[Any]) -> tuple[int, str, str, str]:
+    """(n, a sentence with a number, the same with its number changed, the wrong number):
+    the shortest such evidence sentence, changed to a number no evidence sentence holds."""
+    n, quote = min(
+        ((i, e.text) for i, e in enumerate(evidence, start=1) if re.search(r"\d", e.text)),
+        key=lambda pair: len(pair[1]),
+    )
+    number = re.search(r"\d+", quote)
+    assert number is not None
+    value = int(number.group())
+    while any(str(value) in e.text for e in evidence):
+        value += 7
+    wrong = quote[: number.start()] + str(value) + quote[number.end() :]
+    return n, quote, wrong, str(value)
+
+
+@pytest.mark.integration
+def test_a_planted_wrong_number_is_never_shown_and_is_listed_as_removed(
+    smol_server: Any, fast: Settings
+) -> None:
+    """Issue 14: the server is forced (by a grammar) to write a right sentence, then the same
+    sentence with a wrong number, both citing the quote. The reader never sees the wrong
+    number: not in the JSON answer, not in the stream, not on the OpenAI endpoint; the
+    response lists it as removed, with the reason."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.api.support import sse_events
+
+    settings = fast.model_copy(update={"max_tokens": 200})
+    plain = ChatGenerator(make_chat_model(settings, base_url=smol_server.url), "local", 6)
+    n, quote, wrong, value = planted(evidence_for(settings, plain, QUESTION))
+    counter = CountCalls()
+    generator = pinned(settings, smol_server.url, f"{quote} [{n}] {wrong} [{n}]", counter)
+    with TestClient(create_app(settings, generator=generator)) as client:
+        answer = client.post("/v1/ask", json={"question": QUESTION, "mode": "answer"}).json()
+        body = {"question": QUESTION, "mode": "answer", "stream": True}
+        with client.stream("POST", "/v1/ask", json=body) as reply:
+            events = sse_events(reply.read().decode())
+        chat = {"model": "rag", "messages": [{"role": "user", "content": QUESTION}]}
+        openai = client.post("/v1/chat/completions", json=chat).json()
+    assert counter.calls == 3  # the model really wrote it, each time
+    assert value not in answer["answer"] and answer["answer"] == f"{quote} [{n}]"
+    assert not answer["fallback"] and [c["n"] for c in answer["citations"]] == [n]
+    assert answer["removed"] == [{"text": wrong, "citations": [n], "reason": NUMBER}]
+    streamed = [data for name, data in events if name == "delta"]
+    assert streamed and not any(value in json.dumps(d) for d in streamed)
+    done = next(data for name, data in events if name == "done")
+    assert [r["text"] for r in done["removed"]] == [wrong]
+    assert value not in openai["choices"][0]["message"]["content"]
+
+
+def token_ids(server: Any, *texts: str) -> list[int]:
+    """The model's token ids for `texts` (llama.cpp's POST /tokenize)."""
+    import httpx
+
+    ids: list[int] = []
+    for text in texts:
+        reply = httpx.post(f"http://127.0.0.1:{server.port}/tokenize", json={"content": text})
+        ids += reply.json()["tokens"]
+    return ids
+
+
+@pytest.mark.integration
+def test_the_markers_grammar_lets_a_model_write_only_markers_that_exist(
+    smol_server: Any, fast: Settings
+) -> None:
+    """The product's grammar (rag/llm/grammar.py) on the real server, with the model pushed
+    (by logit bias) to write "[" at every chance: with 6 evidence sentences, every marker
+    it writes names one of them, and no other bracket gets through. The same bias without
+    the grammar gives brackets that are no marker."""
+    model = make_chat_model(fast, base_url=smol_server.url, model="local")
+    bias = {str(t): 30 for t in token_ids(smol_server, "[", " [")}
+    generator = ChatGenerator(model.bind(logit_bias=bias), "local", 6, grammar=True)  # type: ignore[arg-type]
+    with open_pipeline(fast, generator=generator) as pipe:
+        retrieval, ranked = pipe.chain.retrieve(QUESTION)
+        evidence = generator.evidence(ranked, retrieval)
+        raw = "".join(generator.stream(QUESTION, evidence))
+    found = [int(n) for n in re.findall(r"\[(\d+)\]", raw)]
+    assert len(evidence) == 6 and found, raw
+    assert all(1 <= n <= 6 for n in found), raw
+    rest = re.sub(r"\[\d*$", "", re.sub(r"\[\d+\]", "", raw))  # max_tokens may cut the last
+    assert "[" not in rest and "]" not in rest and "\n" not in rest, raw
+    unconstrained = ChatGenerator(model.bind(logit_bias=bias), "local", 6)  # type: ignore[arg-type]
+    wild = "".join(unconstrained.stream(QUESTION, evidence))
+    assert re.search(r"\[(?![1-6]\])", wild), wild  # the bias alone: markers that don't exist
