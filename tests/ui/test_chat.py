@@ -301,6 +301,7 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
         "fallback": True,
         "fallback_reason": "openai generator failed: no complete answer in 30 s",
         "removed": [{"text": "HACKED.", "citations": [1], "reason": "its quotes share none"}],
+        "recited": [{"text": claims[0]["text"], "cited": [2], "now": [1]}],
         "time_window": {"phrase": "this week", "since": "2025-02-24", "until": "2025-03-02"},
         "claims": claims,
         "conversation_id": "metashape",
@@ -318,6 +319,12 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
     removed.locator("summary").click()
     expect(removed.locator("li")).to_have_text("HACKED. (its quotes share none)")
     expect(last_answer(page).locator(".answer-text")).not_to_contain_text("HACKED")
+    recited = last_answer(page).locator("details.recited")
+    expect(recited.locator("summary")).to_have_text(
+        "1 sentence re-cited: the model's marker named another quote"
+    )
+    recited.locator("summary").click()
+    expect(recited.locator("li")).to_contain_text("([2] → [1])")
     expect(meta.locator(".window")).to_contain_text("this week")
     expect(meta.locator(".window")).to_contain_text("2025")
     weak = last_answer(page).locator(".claim.weak")

@@ -1,6 +1,14 @@
 // One assistant turn: a cited answer, a refusal, a compare table, or the text still streaming.
 
-import { isRefusal, metaLine, removedList, sourceCards, withClaims, withMarkers } from "./citations.js";
+import {
+  isRefusal,
+  metaLine,
+  recitedList,
+  removedList,
+  sourceCards,
+  withClaims,
+  withMarkers,
+} from "./citations.js";
 import { renderCompare } from "./compare.js";
 import { h, icon } from "./dom.js";
 
@@ -16,6 +24,7 @@ export function renderAnswer(answer, ctx, request) {
     sourceCards(answer, ctx),
     h("div", { class: "answer-text" }, withClaims(answer.answer, answer, ctx)),
     removedList(answer),
+    recitedList(answer),
     metaLine(answer, request),
   );
 }

@@ -188,6 +188,26 @@ export function metaLine(answer, request) {
   return h("div", { class: "answer-meta" }, items);
 }
 
+/** The LLM's sentences shown citing other quotes than it gave: the ones that back them. */
+export function recitedList(answer) {
+  const recited = answer.recited || [];
+  if (!recited.length) return null;
+  const n = recited.length;
+  const marks = (ns) => ns.map((k) => `[${k}]`).join("");
+  return h(
+    "details",
+    { class: "recited" },
+    h("summary", null, `${n} sentence${n === 1 ? "" : "s"} re-cited: the model's marker named another quote`),
+    h(
+      "ul",
+      null,
+      recited.map((r) =>
+        h("li", null, h("q", null, r.text), h("span", { class: "recited-how" }, ` (${marks(r.cited)} → ${marks(r.now)})`)),
+      ),
+    ),
+  );
+}
+
 /** The LLM's sentences that were not shown, each with why its quotes did not back it. */
 export function removedList(answer) {
   const removed = answer.removed || [];
