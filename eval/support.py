@@ -4,6 +4,7 @@
     python -m eval.support --archive          # plus pairs built from the shared archive
     python -m eval.support --calibrate        # fit the coverage share on the calibration split
     python -m eval.support --write-pairs      # rebuild the seeds' pairs file
+    python -m eval.support --recite           # what re-citing (rag.support.recite) rescues
 
 Reported per split: right claims kept, wrong claims caught (overall and by kind) and the
 time one check takes. The coverage share (RAG_CLAIM_COVERAGE) is fitted on `calibration`
@@ -25,12 +26,14 @@ from rich.table import Table
 
 from eval.results import write_json
 from eval.support_pairs import PAIRS, Pair, build_pairs, read_pairs, write_pairs
-from rag.documents import load_documents
+from rag.documents import Document, load_documents
 from rag.support import check
+from rag.text import sentences
 
 ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")
 CALIBRATION = Path(__file__).parent / "calibration_support.json"
 MIN_KEPT = 0.95
+MAX_RESCUED = 0.01
 GRID = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 
 
@@ -58,6 +61,53 @@ def scores(pairs: Sequence[Pair], coverage: float) -> dict[str, float | int]:
     for kind, hits in sorted(kinds.items()):
         out[f"{kind}"] = _share(hits)
     return out
+
+
+def best_other(
+    pairs: Sequence[Pair], docs: Sequence[Document], coverage: float
+) -> list[tuple[Pair, float]]:
+    """For each claim the check removes against its own quote: the highest share of its
+    words any other sentence of its article holds while giving all its numbers, dates and
+    names and the same negation (-1 when none does). A re-cite at share `bar` would show
+    the claim exactly when this is at least `bar` (rag.support.recite), offered the whole
+    article: more than a model's evidence ever holds of it."""
+    texts = {d.source_id: [d.text[sp.start : sp.end] for sp in sentences(d.text)] for d in docs}
+    out: list[tuple[Pair, float]] = []
+    for p in pairs:
+        if not caught(p, coverage):
+            continue
+        source = ":".join(p.id.split(":")[1:-2])
+        best = -1.0
+        for text in texts.get(source, []):
+            if text != p.quote:
+                found = check(p.claim, [text], p.context)
+                if found.reason(0.0) is None:
+                    best = max(best, found.coverage)
+        out.append((p, best))
+    return out
+
+
+def rescued(best: Sequence[tuple[Pair, float]], bar: float) -> dict[str, float | int]:
+    """Shares of removed claims a re-cite at `bar` would show: for wrong claims that is
+    harm, for right ones help."""
+    found: dict[str, list[bool]] = defaultdict(list)
+    for p, share in best:
+        found["right" if p.right else "wrong"].append(share >= bar)
+        if not p.right:
+            found[f"wrong {p.kind}"].append(share >= bar)
+    return {f"{k} re-cited": _share(v) for k, v in sorted(found.items())} | {
+        f"{k} removed": len(found[k]) for k in ("right", "wrong")
+    }
+
+
+def calibrate_recite(best: Sequence[tuple[Pair, float]], coverage: float) -> float:
+    """The lowest re-cite share (above the check's) at which at most MAX_RESCUED of the
+    calibration split's removed wrong claims would be shown after all."""
+    wrong = [share for p, share in best if p.split == "calibration" and not p.right]
+    for bar in [g for g in GRID if g > coverage]:
+        if not wrong or statistics.mean(share >= bar for share in wrong) <= MAX_RESCUED:
+            return bar
+    return 1.0
 
 
 def _share(flags: Sequence[bool]) -> float:
@@ -88,38 +138,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.add_argument("--calibrate", action="store_true")
     args.add_argument("--write-pairs", action="store_true")
     args.add_argument("--coverage", type=float, default=None)
+    args.add_argument("--recite", action="store_true", help="what re-citing rescues")
     opts = args.parse_args(argv)
     console = Console()
     if opts.write_pairs:
         write_pairs(build_pairs(load_documents([Path("seeds")]), corpus="seeds"))
     sets = {"seeds": read_pairs(PAIRS)}
+    docs = {"seeds": list(load_documents([Path("seeds")]))} if opts.recite else {}
     if opts.archive:
         if not ARCHIVE.is_dir():
             raise SystemExit(f"no shared archive at {ARCHIVE}: run without --archive")
-        sets["archive"] = build_pairs(load_documents([ARCHIVE]), "archive", opts.per_article)
+        docs["archive"] = list(load_documents([ARCHIVE]))
+        sets["archive"] = build_pairs(docs["archive"], "archive", opts.per_article)
     every = [p for ps in sets.values() for p in ps]
-    coverage = opts.coverage
+    from rag.config import Settings
+
+    defaults = Settings(_env_file=None)
+    coverage = opts.coverage if opts.coverage is not None else defaults.claim_coverage
+    bar = defaults.recite_coverage
     if opts.calibrate:
         coverage = calibrate(every)
-        write_json(
-            CALIBRATION,
-            {
-                "claim_coverage": coverage,
-                "min_kept": MIN_KEPT,
-                "pairs": {k: len(v) for k, v in sets.items()},
-            },
-        )
-        console.print(f"claim coverage fitted on calibration: {coverage} -> {CALIBRATION}")
-    if coverage is None:
-        from rag.config import Settings
-
-        coverage = Settings(_env_file=None).claim_coverage
-    table = Table(title=f"support check, coverage share {coverage}")
+        fitted: dict[str, object] = {"claim_coverage": coverage, "min_kept": MIN_KEPT}
+        if opts.recite:
+            every_doc = [d for ds in docs.values() for d in ds]
+            bar = calibrate_recite(best_other(every, every_doc, coverage), coverage)
+            fitted |= {"recite_coverage": bar, "max_rescued": MAX_RESCUED}
+        write_json(CALIBRATION, {**fitted, "pairs": {k: len(v) for k, v in sets.items()}})
+        console.print(f"fitted on calibration: {fitted} -> {CALIBRATION}")
+    title = f"support check, coverage share {coverage}" + (
+        f", re-cite share {bar}" if opts.recite else ""
+    )
+    table = Table(title=title)
     rows = {
         f"{name} {split}": scores([p for p in ps if p.split == split], coverage)
         for name, ps in sets.items()
         for split in ("calibration", "heldout")
     }
+    if opts.recite:
+        for name, ps in sets.items():
+            for split in ("calibration", "heldout"):
+                chosen = [p for p in ps if p.split == split]
+                rows[f"{name} {split}"] |= rescued(best_other(chosen, docs[name], coverage), bar)
     columns = sorted({k for r in rows.values() for k in r}, key=lambda k: (k[0].isupper(), k))
     table.add_column("measure")
     for name in rows:

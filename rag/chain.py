@@ -163,6 +163,9 @@ class AnswerChain:
         answer.recited = generated.recited
         yield Event("done", answer)
 
+    def _release(self, evidence: Sequence[Sentence]) -> Release:
+        return Release(evidence, self.settings.claim_coverage, self.settings.recite_coverage)
+
     def _generate(
         self, ranked: list[Sentence], retrieval: Retrieval
     ) -> Generator_[Event, None, Generated]:
@@ -180,10 +183,10 @@ class AnswerChain:
                 text += piece
                 yield Event("delta", piece)
             return Generated(generator.name, text, validate(text, evidence), None)
-        release, reason = Release(evidence, self.settings.claim_coverage), None
+        release, reason = self._release(evidence), None
         try:
             for strict in (False, True):
-                release = Release(evidence, self.settings.claim_coverage)
+                release = self._release(evidence)
                 for piece in generator.stream(retrieval.question, evidence, strict=strict):
                     for sentence in release.feed(piece):
                         yield Event("delta", sentence)

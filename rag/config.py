@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # `python -m eval.support --archive --calibrate` (eval/calibration_support.json): the
     # lowest share tried, as no higher one keeps 95% of the model's own restatements.
     claim_coverage: float = Field(0.3, ge=0.0, le=1.0)
+    # The share a quote the model did not cite must hold to be cited in its place (a model
+    # citing the sentence next to the one it used; rag/support.py `recite`): the lowest share
+    # at which at most 1% of the calibration's wrong claims would be rescued by another
+    # sentence of their article (`python -m eval.support --recite --calibrate`).
+    recite_coverage: float = Field(0.45, ge=0.0, le=1.0)
 
     # --- LLM endpoint (any OpenAI-compatible server) -------------------------------
     llm_model: str = "gpt-4o-mini"

@@ -203,49 +203,43 @@ class Quote:
 
 
 def recite(
-    text: str, cited: Sequence[int], quotes: Sequence[Quote], min_coverage: float
+    text: str, cited: Sequence[int], quotes: Sequence[Quote], bar: float
 ) -> list[int] | None:
-    """Markers whose quotes back `text` when its `cited` ones don't, or None.
+    """The marker of the one sentence of a cited article that backs `text` by itself, when
+    the `cited` quotes don't (the best covered, when several do), or None.
 
-    A small model often cites the sentence next to the one it used, or joins a fact from
-    the next sentence ("the four regions" with the sentence naming them). So each other
-    sentence of a cited article is tried with the cited quotes, and in their place when
-    they add nothing to what it covers; the best covered wins. Never a sentence of another
-    article: that is how a wrong claim is stitched together.
+    A small model often cites the sentence next to the one it used. Choosing among many
+    sentences accepts more by chance than checking the one the model named, so the new
+    quote must hold at least `bar` of the claim's words (RAG_RECITE_COVERAGE, calibrated
+    well above the check's own share). Never a sentence of another article: that is how a
+    wrong claim is stitched together.
     """
     articles = {quotes[n - 1].article for n in cited}
-
-    def coverage(numbers: Sequence[int]) -> float | None:
-        chosen = [quotes[n - 1] for n in numbers]
-        context = [x for q in chosen for x in q.context]
-        found = check(text, [q.text for q in chosen], context)
-        return found.coverage if found.reason(min_coverage) is None else None
-
-    best: tuple[float, int, list[int]] | None = None
+    best: tuple[float, int] | None = None
     for n, quote in enumerate(quotes, start=1):
         if quote.article not in articles or n in cited:
             continue
-        joined, alone = coverage(sorted([*cited, n])), coverage([n])
-        if alone is not None and (joined is None or alone >= joined):
-            found = (alone, -1, [n])  # the cited quotes add nothing: replaced
-        elif joined is not None:
-            found = (joined, -2, sorted([*cited, n]))
-        else:
-            continue
-        if best is None or found[:2] > best[:2]:
-            best = found
-    return best[2] if best else None
+        found = check(text, [quote.text], quote.context)
+        if found.reason(bar) is None and (best is None or found.coverage > best[0]):
+            best = (found.coverage, n)
+    return [best[1]] if best else None
 
 
 class Release:
     """Check an LLM's answer sentence by sentence as it streams: `feed` gives back each
     sentence its quotes back (with its markers) once the next one has begun, `finish` the
-    last. A sentence whose valid markers name quotes that don't back it, when other quotes
-    do (`recite`), is shown citing those and noted in `recited`; the rest are kept in
-    `removed`, with the reason, and never shown."""
+    last. A sentence whose valid markers name quotes that don't back it, when another quote
+    of their article does (`recite`, above `recite_coverage`), is shown citing that one and
+    noted in `recited`; the rest are kept in `removed`, with the reason, and never shown."""
 
-    def __init__(self, evidence: Sequence[Sentence], min_coverage: float) -> None:
+    def __init__(
+        self,
+        evidence: Sequence[Sentence],
+        min_coverage: float,
+        recite_coverage: float | None = None,  # None: no re-citing
+    ) -> None:
         self._evidence = evidence
+        self._recite_coverage = recite_coverage
         self._quotes = [Quote.of(s) for s in evidence]
         self._min_coverage = min_coverage
         self.raw = ""
@@ -284,8 +278,9 @@ class Release:
             claim = found.claims[0] if found.claims else None
             reason = why_unsupported(claim, self._evidence, self._min_coverage) if claim else None
             cites = claim.citations if claim else []
-            if claim and reason and cites and reason != UNCITED:
-                better = recite(parsed.text, cites, self._quotes, self._min_coverage)
+            mis_cited = reason not in (None, UNCITED) and cites  # its markers name real quotes
+            if mis_cited and self._recite_coverage is not None:
+                better = recite(parsed.text, cites, self._quotes, self._recite_coverage)
                 if better is not None:
                     self.recited.append(RecitedClaim(text=parsed.text, cited=cites, now=better))
                     reason, cites = None, better

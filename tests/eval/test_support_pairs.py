@@ -53,3 +53,43 @@ def test_calibration_reads_the_calibration_split_only() -> None:
     mangled = [p.__class__(**{**p.__dict__, "claim": "Nothing alike at all."}) for p in held]
     cal = [p for p in pairs if p.split == "calibration"]
     assert calibrate(cal + mangled) == calibrate(cal)
+
+
+def test_re_citing_is_measured_against_every_sentence_of_the_article() -> None:
+    """A wrong claim the check removes, that another sentence of its article backs at a low
+    share, counts as re-cited there, and not at a higher share; calibration picks the lowest
+    share at which (nearly) no wrong claim comes back."""
+    from eval.support import best_other, calibrate_recite, rescued
+    from eval.support_pairs import Pair, split_of
+    from rag.support import Quote, recite
+
+    # The claim cites the first sentence; the third shares part of its words, not all.
+    docs = [
+        Document(
+            source_id="depot",
+            outlet="Ridge Times",
+            text=(
+                "The depot will close at the end of the year. "
+                "It employs 212 drivers, the operator says. "
+                "Drivers at the depot will move to the Alder garage next spring."
+            ),
+        )
+    ]
+    wrong = Pair(
+        id="t:depot:0:stitched",
+        claim="The depot drivers will move to the Alder garage, and the depot will expand.",
+        quote="The depot will close at the end of the year.",
+        context=("Ridge Times",),
+        right=False,
+        kind="stitched",
+        split=split_of("depot"),
+    )
+    best = best_other([wrong], docs, 0.3)
+    assert rescued(best, 0.3)["wrong re-cited"] == 1.0
+    assert rescued(best, 0.9)["wrong re-cited"] == 0.0
+    # The measure agrees with what the answer path does (rag.support.recite).
+    sentences = [Quote(t.strip() + ".", "depot") for t in docs[0].text.split(".") if t.strip()]
+    for bar in (0.3, 0.9):
+        assert (recite(wrong.claim, [1], sentences, bar) is not None) == (best[0][1] >= bar)
+    calibration = Pair(**{**wrong.__dict__, "split": "calibration"})
+    assert best[0][1] < calibrate_recite(best_other([calibration], docs, 0.3), 0.3) <= 1.0
