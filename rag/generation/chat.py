@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
 from rag.evidence import Sentence
-from rag.generation.base import format_evidence
+from rag.generation.base import REFUSAL, format_evidence
 from rag.injection import is_instruction
 from rag.llm.grammar import cited_answer_grammar
 from rag.llm.guard import LLMGuard
@@ -55,7 +55,7 @@ class ChatGenerator:
 
     def _bound(self, evidence: int, refusal: bool = True, **kwargs: object) -> Runnable[Any, Any]:
         if self._grammar and evidence:
-            grammar = cited_answer_grammar(evidence, refusal=refusal)
+            grammar = cited_answer_grammar(evidence, refusal=REFUSAL if refusal else None)
             kwargs["extra_body"] = {"grammar": grammar}
         return self._model.bind(**kwargs) if kwargs else self._model
 

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import json
 
-from rag.generation.base import REFUSAL
 
-
-def cited_answer_grammar(evidence: int, max_sentences: int = 3, refusal: bool = True) -> str:
+def cited_answer_grammar(evidence: int, max_sentences: int = 3, refusal: str | None = None) -> str:
     """GBNF for an answer citing only markers 1..`evidence`, in at most `max_sentences`
-    (or, with `refusal`, the refusal sentence alone)."""
+    (or the `refusal` sentence alone, word for word, when one is given)."""
     if evidence < 1:
         raise ValueError("a cited answer needs at least one evidence sentence")
     numbers = " | ".join(json.dumps(str(n)) for n in range(evidence, 0, -1))  # "10" before "1"
     more = ' (" " claim)?' * (max_sentences - 1)
-    root = f"root ::= {json.dumps(REFUSAL)} | claim{more}" if refusal else f"root ::= claim{more}"
+    root = f"root ::= {json.dumps(refusal)} | claim{more}" if refusal else f"root ::= claim{more}"
     return "\n".join(
         [
             root,

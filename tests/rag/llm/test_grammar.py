@@ -21,7 +21,7 @@ def test_markers_name_only_the_evidence_there_is() -> None:
 
 
 def test_an_answer_is_the_refusal_or_up_to_three_cited_sentences() -> None:
-    found = rules(cited_answer_grammar(4))
+    found = rules(cited_answer_grammar(4, refusal=REFUSAL))
     assert found["root"].startswith(f'"{REFUSAL}" | claim')
     assert found["root"].count("claim") == 3
     assert found["claim"].endswith('" " marker+')
@@ -29,7 +29,7 @@ def test_an_answer_is_the_refusal_or_up_to_three_cited_sentences() -> None:
 
 
 def test_compare_summaries_have_no_refusal() -> None:
-    root = rules(cited_answer_grammar(3, max_sentences=2, refusal=False))["root"]
+    root = rules(cited_answer_grammar(3, max_sentences=2))["root"]
     assert REFUSAL not in root and root.count("claim") == 2
 
 
