@@ -22,7 +22,7 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import MAX_QUESTION_CHARS
-from rag.answer import Answer, Citation, GroupBy, RequestMode
+from rag.answer import Answer, Citation, GroupBy, RequestMode, ShortAnswer
 from rag.chat.condense import Turn
 
 MODELS: dict[str, tuple[RequestMode, GroupBy]] = {  # name -> (mode, compare's grouping)
@@ -79,6 +79,9 @@ class Completion(ChatCompletion):
     """OpenAI's chat completion plus the resolved citations of its [n] markers."""
 
     citations: list[Citation] = Field(description="The [n] markers of the reply, resolved.")
+    short_answer: ShortAnswer | None = Field(
+        None, description="The reader's short answer, when it is confident (cited as [n])."
+    )
 
 
 class ModelList(BaseModel):
@@ -151,6 +154,7 @@ def completion(answer: Answer, model: str) -> Completion:
         choices=[Choice(index=0, message=message, finish_reason="stop", logprobs=None)],
         system_fingerprint=None,
         citations=answer.citations,
+        short_answer=answer.short_answer,
     )
 
 

@@ -8,6 +8,9 @@ as of its quiz date, then again with its own articles (`doc_ids`) removed, where
 answer is usually gone and a refusal is right. Reported per split:
 - `in_text`, `in_quotes`: the gold answer is in the answer text / in a cited quote
   (questions whose gold answer occurs in their own articles: `answer_in_docs`);
+- `in_short`: the gold answer is in the short answer (rag/reading: shown when the reader is
+  sure); `short_answered`: share given one; `exact_match`, `f1`: the short answer against
+  the gold answer, as SQuAD scores it (no short answer scores 0);
 - `answered`: share of those answered rather than refused;
 - `refused_without_own`: share of those refused once their own articles are removed;
 - `median_words` of the answers, latency p50/p95.
@@ -27,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from eval.answer_metrics import exact_match, f1
 from eval.metrics import is_refused, normalize, percentile
 from rag.answer import Answer
 from rag.errors import ConfigError
@@ -100,6 +104,14 @@ class ArchiveResult:
         return not is_refused(self.answer) and contains(self.answer.answer, self.item.answer)
 
     @property
+    def short(self) -> str:
+        return self.answer.short_answer.text if self.answer.short_answer else ""
+
+    @property
+    def in_short(self) -> bool:
+        return not is_refused(self.answer) and contains(self.short, self.item.answer)
+
+    @property
     def in_quotes(self) -> bool:
         return not is_refused(self.answer) and any(
             contains(c.quote, self.item.answer) for c in self.answer.citations
@@ -122,6 +134,8 @@ class ArchiveResult:
             ),
             "in_text": self.in_text,
             "in_quotes": self.in_quotes,
+            "short_answer": self.short or None,
+            "in_short": self.in_short,
             "refused_without_own": is_refused(self.without_own),
             "answer_without_own": self.without_own.answer,
             "words": words(self.answer),
@@ -163,12 +177,19 @@ def summarize(results: Sequence[ArchiveResult]) -> dict[str, float | int | None]
     def share(flags: Sequence[bool]) -> float | None:
         return round(sum(flags) / len(flags), 4) if flags else None
 
+    def mean_of(values: Sequence[float]) -> float | None:
+        return round(statistics.fmean(values), 2) if values else None
+
     latencies = [r.latency_ms for r in results]
     return {
         "questions": len(results),
         "answer_in_docs": len(gold),
         "in_text": share([r.in_text for r in gold]),
         "in_quotes": share([r.in_quotes for r in gold]),
+        "in_short": share([r.in_short for r in gold]),
+        "short_answered": share([bool(r.short) for r in gold]),
+        "exact_match": mean_of([100 * exact_match(r.short, [r.item.answer]) for r in gold]),
+        "f1": mean_of([100 * f1(r.short, [r.item.answer]) if r.short else 0.0 for r in gold]),
         "answered": share([not is_refused(r.answer) for r in gold]),
         "refused_without_own": share([is_refused(r.without_own) for r in gold]),
         "answered_all": share([not is_refused(r.answer) for r in results]),

@@ -12,6 +12,10 @@ Examples, each a question's features and whether its evidence should answer it:
 A logistic model is fitted (weights balanced so each corpus and label weighs the same),
 then the threshold is the highest that still answers 95% of each corpus's answerable
 calibration questions. The held-out split is never read here: `rag eval` reports on it.
+
+Both models are fitted: without a reader (`WEIGHTS`, `refusal_threshold`) and with the
+one `RAG_READER` names (`READER_WEIGHTS`, `reader_refusal_threshold`), whose probability
+for the best sentence is one more feature; `--no-reader` fits the first only.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.filters import Filters
 from rag.pipeline import Pipeline, open_pipeline
+from rag.reading.base import Reader
+from rag.reading.factory import reader_for
 from rag.scope import Scope
 
 MIN_ANSWERED = 0.95  # of each corpus's answerable calibration questions
@@ -46,6 +52,7 @@ NAMES = (
     "in_window",
     "passage",
 )
+READER_NAMES = (*NAMES, "reader")
 
 
 @dataclass(frozen=True)
@@ -94,11 +101,13 @@ def judged(
     return judge(ranked, retrieval, scope.filters, pipe.settings.extractive_sentences)
 
 
-def fit(examples: Sequence[Example], l2: float = 0.01) -> dict[str, float]:
+def fit(
+    examples: Sequence[Example], l2: float = 0.01, names: Sequence[str] = NAMES
+) -> dict[str, float]:
     """Logistic regression by Newton's method, each (corpus, label) group weighing the same,
     on the examples the deterministic check lets through (it refuses the others itself)."""
     examples = [e for e in examples if e.judgement.holds]
-    x = np.array([[1.0, *(e.features.values()[n] for n in NAMES)] for e in examples])
+    x = np.array([[1.0, *(e.features.values().get(n, 0.0) for n in names)] for e in examples])
     y = np.array([float(e.answerable) for e in examples])
     groups = [(e.corpus, e.answerable) for e in examples]
     sizes = {g: groups.count(g) for g in set(groups)}
@@ -113,7 +122,7 @@ def fit(examples: Sequence[Example], l2: float = 0.01) -> dict[str, float]:
         beta += step
         if np.abs(step).max() < 1e-8:
             break
-    return {"bias": float(beta[0]), **{n: float(b) for n, b in zip(NAMES, beta[1:], strict=True)}}
+    return {"bias": float(beta[0]), **{n: float(b) for n, b in zip(names, beta[1:], strict=True)}}
 
 
 def threshold(examples: Sequence[Example], weights: dict[str, float]) -> float:
@@ -161,20 +170,22 @@ def report(examples: Sequence[Example], weights: dict[str, float], cut: float) -
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive-index", type=Path, default=None)
-    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
-    parser.add_argument("--corpus", type=Path, default=None, help="default: the seeds")
-    parser.add_argument("--out", type=Path, default=Path("eval/calibration.json"))
-    args = parser.parse_args(argv)
-    settings = Settings()
-    with temporary_pipeline(settings, args.corpus or settings.seeds_dir) as (pipe, _):
-        examples = seed_examples(pipe, args.gold)
-    if args.archive_index is not None:
-        with open_pipeline(settings.updated(data_dir=args.archive_index, chroma_url=None)) as pipe:
+def collect(
+    settings: Settings, reader: Reader | None, gold: Path, corpus: Path, archive: Path | None
+) -> list[Example]:
+    """The calibration examples, judged by the chain with `reader` (or none)."""
+    with temporary_pipeline(settings, corpus, reader=reader) as (pipe, _):
+        examples = seed_examples(pipe, gold)
+    if archive is not None:
+        scoped = settings.updated(data_dir=archive, chroma_url=None)
+        with open_pipeline(scoped, reader=reader) as pipe:
             examples += archive_examples(pipe)
-    weights = fit(examples)
+    return examples
+
+
+def calibrated(examples: Sequence[Example], names: Sequence[str]) -> dict[str, object]:
+    """Weights, threshold, the calibration figures and every example, for the JSON file."""
+    weights = fit(examples, names=names)
     cut = threshold(examples, weights)
     summary = report(examples, weights, cut)
     console = Console()
@@ -187,29 +198,49 @@ def main(argv: list[str] | None = None) -> None:
     console.print(table)
     console.print("weights: " + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()))
     console.print(f"threshold (answers {MIN_ANSWERED:.0%} of each corpus): {cut}")
-    write_json(
-        args.out,
-        {
-            "about": "Written by `python -m eval.calibrate` on the calibration split only; "
-            "sets rag.answerability.WEIGHTS and Settings.refusal_threshold.",
-            "weights": weights,
-            "threshold": cut,
-            "min_answered": MIN_ANSWERED,
-            "calibration": summary,
-            "examples": [
-                {
-                    "corpus": e.corpus,
-                    "id": e.id,
-                    "answerable": e.answerable,
-                    "check": e.judgement.holds,
-                    **e.features.values(),
-                    "p": round(probability(e.features, weights), 4),
-                }
-                for e in examples
-            ],
-        },
-    )
-    console.print(f"written {args.out}")
+    return {
+        "weights": weights,
+        "threshold": cut,
+        "min_answered": MIN_ANSWERED,
+        "calibration": summary,
+        "examples": [
+            {
+                "corpus": e.corpus,
+                "id": e.id,
+                "answerable": e.answerable,
+                "check": e.judgement.holds,
+                **e.features.values(),
+                "p": round(probability(e.features, weights), 4),
+            }
+            for e in examples
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive-index", type=Path, default=None)
+    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
+    parser.add_argument("--corpus", type=Path, default=None, help="default: the seeds")
+    parser.add_argument("--out", type=Path, default=Path("eval/calibration.json"))
+    parser.add_argument("--no-reader", action="store_true", help="fit the model without one")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    corpus = args.corpus or settings.seeds_dir
+    plain = collect(settings, None, args.gold, corpus, args.archive_index)
+    out: dict[str, object] = {
+        "about": "Written by `python -m eval.calibrate` on the calibration split only; "
+        "sets rag.answerability.WEIGHTS and Settings.refusal_threshold, and (under "
+        "'reader') READER_WEIGHTS and Settings.reader_refusal_threshold.",
+        **calibrated(plain, NAMES),
+    }
+    reader = None if args.no_reader else reader_for(settings)
+    if reader is not None:
+        Console().print(f"with the reader ({reader.name}):")
+        read = collect(settings, reader, args.gold, corpus, args.archive_index)
+        out["reader"] = {"name": reader.name, **calibrated(read, READER_NAMES)}
+    write_json(args.out, out)
+    Console().print(f"written {args.out}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from eval.gold import QUESTION_TYPES, GoldItem, check_sources
 from eval.metrics import (
@@ -38,6 +38,7 @@ from rag.documents import discover
 from rag.errors import ConfigError, DocumentError
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.pipeline import Pipeline, open_pipeline
+from rag.reading.base import Reader
 
 Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
 
@@ -103,9 +104,13 @@ def _scoped(settings: Settings, data_dir: Path) -> Settings:
 
 @contextmanager
 def temporary_pipeline(
-    settings: Settings, corpus: Path, on_progress: ProgressFn | None = None
+    settings: Settings,
+    corpus: Path,
+    on_progress: ProgressFn | None = None,
+    reader: Reader | Literal["settings"] | None = "settings",
 ) -> Iterator[tuple[Pipeline, IngestReport]]:
-    """A pipeline over `corpus` indexed into a temporary data dir, removed afterwards."""
+    """A pipeline over `corpus` indexed into a temporary data dir, removed afterwards
+    (`reader`: the one `settings` name unless given)."""
     if not corpus.is_dir():
         raise ConfigError(f"corpus {corpus} is not a folder")
     files = discover([corpus])
@@ -113,7 +118,7 @@ def temporary_pipeline(
         raise DocumentError(f"corpus {corpus} holds no articles (.txt, .md, .html)")
     with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
         scoped = _scoped(settings, Path(tmp))
-        with open_pipeline(scoped) as pipe:
+        with open_pipeline(scoped, reader=reader) as pipe:
             report = ingest_paths(pipe.store, files, scoped, on_progress=on_progress)
             if not (report.added or report.updated or report.unchanged):
                 raise DocumentError(f"no article of {corpus} could be indexed: {report.failed}")

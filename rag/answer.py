@@ -49,6 +49,16 @@ class RecitedClaim(BaseModel):
     now: list[int] = Field(description="The markers shown: the quotes that back it.")
 
 
+class ShortAnswer(BaseModel):
+    """The reader's short answer ("417 crowns"): a verbatim span of a cited quote."""
+
+    text: str
+    n: int = Field(description="The citation whose quote holds it.")
+    start: int = Field(description="Offset of its first character in the cleaned article.")
+    end: int = Field(description="Offset just past its last character.")
+    score: float = Field(ge=0.0, le=1.0, description="How sure the reader is.")
+
+
 class SourceRef(BaseModel):
     source_id: str
     title: str | None
@@ -125,6 +135,10 @@ class Answer(BaseModel):
     generator: str
     timings_ms: Timings = Field(default_factory=Timings)
     claims: list[Claim] = Field(default_factory=list)
+    short_answer: ShortAnswer | None = Field(
+        None, description="The reader's short answer, when it is confident; cited as [n]."
+    )
+    reader: str | None = Field(None, description="The reading model that ranked the evidence.")
     dropped_citations: list[int] = Field(
         default_factory=list, description="Markers in the model's text that matched no evidence."
     )

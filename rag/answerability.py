@@ -18,7 +18,9 @@ corpus or to the other candidates, so the decision holds from five articles to t
 - `named`: the question asks for a name, a number or a date and the best sentence, its
   neighbours or the next best sentences hold one (1), or not (0); 1 when it asks for none;
 - `windowed`, `in_window`: the question names a period, and its best evidence is from it;
-- `passage`: the best passage's cosine with the question.
+- `passage`: the best passage's cosine with the question;
+- `reader`: the reader's probability that the best sentence answers (rag/reading/), when a
+  reader read it; the model then uses `READER_WEIGHTS`, fitted with that feature.
 Nothing depends on how many articles the search may read: a question asked of one article
 (a source filter) is judged as one asked of the archive.
 They are combined by a logistic model fitted on the calibration split only
@@ -55,6 +57,19 @@ WEIGHTS = {
     "in_window": 1.5,
     "passage": 4.22,
 }
+# The same model with the reader's probability, fitted the same way with the reader on
+# (`python -m eval.calibrate`, eval/calibration.json "reader").
+READER_WEIGHTS = {
+    "bias": -4.71,
+    "coverage": 1.92,
+    "dense": 2.67,
+    "missing": -0.79,
+    "named": 0.0,
+    "windowed": -0.45,
+    "in_window": 1.5,
+    "passage": 4.22,
+    "reader": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class Features:
     windowed: float
     in_window: float
     passage: float  # the best passage's cosine with the question
+    reader: float | None = None  # the reader's probability for the best sentence, if read
 
     @classmethod
     def of(cls, ranked: Sequence[Sentence], retrieval: Retrieval, filters: Filters) -> Features:
@@ -88,10 +104,11 @@ class Features:
             windowed=float(filters.prefer is not None),
             in_window=float(in_window),
             passage=max((p.dense for p in retrieval.passages), default=0.0),
+            reader=best.reading,
         )
 
     def values(self) -> dict[str, float]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -149,7 +166,8 @@ def around(best: Sentence, whole: bool = False) -> str:
 
 
 def probability(features: Features, weights: dict[str, float] | None = None) -> float:
-    """The model's probability that the evidence answers the question."""
-    w = weights or WEIGHTS
-    logit = w["bias"] + sum(w[name] * value for name, value in features.values().items())
+    """The model's probability that the evidence answers the question (with the reader's
+    weights when the reader read the evidence)."""
+    w = weights or (WEIGHTS if features.reader is None else READER_WEIGHTS)
+    logit = w["bias"] + sum(w.get(name, 0.0) * v for name, v in features.values().items())
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))

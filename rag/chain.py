@@ -33,6 +33,9 @@ from rag.filters import Filters
 from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
+from rag.reading.base import Reader
+from rag.reading.rank import read_evidence
+from rag.reading.short_answer import short_answer
 from rag.retrieval import Retrieval, Retriever
 from rag.scope import Scope
 from rag.support import Release
@@ -74,13 +77,22 @@ def source_refs(items: Sequence[Any]) -> list[SourceRef]:
 
 
 class AnswerChain:
-    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator,
+        settings: Settings,
+        reader: Reader | None = None,
+    ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings
+        self.reader = reader
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
         llm = generator if isinstance(generator, ChatGenerator) else None
-        self.comparer = Comparer(retriever, llm, min_coverage=settings.claim_coverage)
+        self.comparer = Comparer(
+            retriever, llm, min_coverage=settings.claim_coverage, reader=reader
+        )
 
     def ask(
         self,
@@ -110,7 +122,17 @@ class AnswerChain:
         retrieval = self.retriever.retrieve(question, k=k, filters=filters)
         reads = max(1, self.settings.extractive_sentences)  # what the answer and refusal read
         ranked = rank_sentences(retrieval, embed=self.retriever.embed_sentences, refine_top=reads)
+        if self.reader is not None:  # the reader re-ranks the best candidates, then passages
+            ranked, retrieval = read_evidence(
+                ranked, retrieval, self.reader, self.settings.reader_sentences
+            )
         return retrieval, ranked
+
+    @property
+    def refusal_threshold(self) -> float:
+        if self.reader is None:
+            return self.settings.refusal_threshold
+        return self.settings.reader_refusal_threshold
 
     def events(
         self,
@@ -141,7 +163,7 @@ class AnswerChain:
             **scope.fields(),
         }
         judgement = judge(ranked, retrieval, scope.filters, self.settings.extractive_sentences)
-        if not judgement.answers(self.settings.refusal_threshold):
+        if not judgement.answers(self.refusal_threshold):
             text = refusal(scope.window.describe() if scope.window else None)
             yield Event("delta", text)
             yield Event(
@@ -161,6 +183,9 @@ class AnswerChain:
         answer.fallback_reason = generated.fallback_reason
         answer.removed = generated.removed
         answer.recited = generated.recited
+        if not refused:
+            threshold = self.settings.short_answer_threshold
+            answer.short_answer = short_answer(ranked, answer.citations, threshold)
         yield Event("done", answer)
 
     def _release(self, evidence: Sequence[Sentence]) -> Release:
@@ -272,9 +297,15 @@ class AnswerChain:
             generate=round((now - t_retrieved) * 1000, 2),
             total=round((now - started) * 1000, 2),
         )
+        reader = self.reader.name if self.reader is not None else None
         if checked is None:
             return Answer(
-                answer=text, mode="refusal", generator=generator, timings_ms=timings, **base
+                answer=text,
+                mode="refusal",
+                generator=generator,
+                timings_ms=timings,
+                reader=reader,
+                **base,
             )
         return Answer(
             answer=text.strip(),
@@ -285,5 +316,6 @@ class AnswerChain:
             dropped_citations=checked.dropped,
             generator=generator,
             timings_ms=timings,
+            reader=reader,
             **base,
         )

@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     window_bonus: float = Field(0.4, ge=0.0, le=1.0)
     hnsw_search_ef: int = 200  # exact enough that candidate lists are reproducible
 
+    # --- reading -----------------------------------------------------------------
+    # The model that reads the question against each candidate sentence (rag/reading/):
+    # "local" = the reader trained here, shipped in the package (int8 ONNX, no torch);
+    # "none" = the lexical and dense ranking alone; anything else is a folder or Hugging Face
+    # id of a sentence-transformers CrossEncoder (a bge or ms-marco reranker).
+    reader: str = "local"
+    # Candidate sentences the reader reads per question (the best by the cheap ranking):
+    # ~3 ms each on 2 cores. Measured by `python -m eval.calibrate_reader` (quality against time).
+    reader_sentences: int = Field(24, ge=1, le=200)
+    # The reader's confidence (answers x span) above which the short answer is shown;
+    # `python -m eval.calibrate_reader` on the calibration split (eval/calibration_reader.json).
+    short_answer_threshold: float = Field(0.3, ge=0.0, le=1.0)
+    # The refusal threshold when the reader reads (its probability is a feature of the model
+    # in rag/answerability.py): the same rule as refusal_threshold, fitted with the reader.
+    reader_refusal_threshold: float = Field(0.2, ge=0.0, le=1.0)
+
     # --- answering ---------------------------------------------------------------
     generator: GeneratorName = "extractive"
     # The probability (rag/answerability.py) under which the answer is a refusal: the highest
@@ -154,6 +170,13 @@ class Settings(BaseSettings):
     # cores every sentence is ~45 tokens read at ~65 tokens/s before the first word.
     local_evidence_sentences: int = Field(6, ge=1, le=40)
     local_start_timeout_s: float = Field(180.0, gt=0)  # a cold 1 GB load on a slow disk
+
+    @field_validator("reader")
+    @classmethod
+    def _reader_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("reader must be 'local', 'none' or a CrossEncoder path or id")
+        return value.strip()
 
     @field_validator("embedder")
     @classmethod

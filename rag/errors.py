@@ -47,3 +47,7 @@ class EmptyQuestionError(RagError):
 
 class UnknownConversationError(RagError):
     """No conversation has this id (never created, or deleted)."""
+
+
+class ReaderError(RagError):
+    """The reading model cannot be loaded (unknown name, missing or corrupt file) or failed."""

@@ -46,6 +46,9 @@ class Sentence:
     score: float
     coverage: float
     dense: float
+    reading: float | None = None  # the reader's probability that it answers, when it was read
+    answer_span: tuple[int, int] | None = None  # the reader's short answer: characters of text
+    span_score: float = 0.0  # how sure the reader is of that span (given that it answers)
 
     @property
     def source_id(self) -> str:

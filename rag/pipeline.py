@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 from rag.chain import AnswerChain
 from rag.chat.condense import Condenser, LLMCondenser, RuleCondenser
@@ -20,6 +21,8 @@ from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.llm.client import chat_model_for
 from rag.llm.guard import LLMGuard
+from rag.reading.base import Reader
+from rag.reading.factory import reader_for
 from rag.retrieval import Retriever
 from rag.store import ChunkStore, open_store
 
@@ -94,18 +97,30 @@ class Pipeline:
     retriever: Retriever
     chain: AnswerChain
     guard: LLMGuard  # shared by the generator and the condenser made for this pipeline
+    reader: Reader | None = None  # RAG_READER: ranks evidence, finds the short answer
 
 
 @contextmanager
 def open_pipeline(
-    settings: Settings, generator: Generator | None = None, reset: bool = False
+    settings: Settings,
+    generator: Generator | None = None,
+    reset: bool = False,
+    reader: Reader | Literal["settings"] | None = "settings",
 ) -> Iterator[Pipeline]:
     """Everything needed to ingest and answer, opened once for the `with` block
-    (`reset`: the index emptied first, as `rag ingest --reset` does)."""
+    (`reset`: the index emptied first, as `rag ingest --reset` does; `reader`: the one
+    `settings` name unless given, None for none)."""
+    chosen = reader_for(settings) if reader == "settings" else reader
     with open_store(settings, embedder_for(settings), reset=reset) as store:
         retriever = Retriever(store, settings)
         guard = make_guard(settings)
-        chain = AnswerChain(retriever, generator or make_generator(settings, guard), settings)
+        generator = generator or make_generator(settings, guard)
+        chain = AnswerChain(retriever, generator, settings, reader=chosen)
         yield Pipeline(
-            settings=settings, store=store, retriever=retriever, chain=chain, guard=guard
+            settings=settings,
+            store=store,
+            retriever=retriever,
+            chain=chain,
+            guard=guard,
+            reader=chosen,
         )

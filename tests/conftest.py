@@ -32,7 +32,7 @@ from rag.text import terms
 if TYPE_CHECKING:
     from rag.store import ChunkStore
 
-__all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "free_port"]
+__all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "FakeReader", "free_port"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -80,6 +80,10 @@ def _unit_tests_use_fakes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 
     monkeypatch.setattr("rag.minilm.OnnxMiniLM.__init__", refuse)
     monkeypatch.setattr("rag.minilm.TorchMiniLM.__init__", refuse)
+    # The shipped reader is a real model too: unit tests read with `FakeReader` or none.
+    monkeypatch.setenv("RAG_READER", "none")
+    monkeypatch.setattr("rag.reading.onnx.OnnxReader.__init__", refuse)
+    monkeypatch.setattr("rag.reading.crossencoder.CrossEncoderReader.__init__", refuse)
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
     monkeypatch.setattr("uvicorn.Server.run", refuse)
 
@@ -97,6 +101,38 @@ class FakeEmbeddings(CachedEmbeddings):
             for term in terms(text) or ["\x00"]:
                 v[int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dimensions] += 1.0
             out.append((v / np.linalg.norm(v)).tolist())
+        return out
+
+
+class FakeReader:
+    """Scores a pair by the share of the question's terms in the sentence; the short answer
+    is the sentence's first capitalised word the question does not use. Records every read."""
+
+    name = "fake-reader"
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    def read(self, pairs: Any) -> list[Any]:
+        import re
+
+        from rag.reading.base import Reading
+
+        self.calls.append(list(pairs))
+        out = []
+        for p in pairs:
+            q = set(terms(p.question))
+            share = len(q & set(terms(p.sentence))) / len(q) if q else 0.0
+            asked = {w.lower() for w in re.findall(r"\w+", p.question)}
+            span = next(
+                (
+                    (m.start(), m.end())
+                    for m in re.finditer(r"\b[A-Z][a-z]+\b", p.sentence)
+                    if m.start() > 0 and m.group().lower() not in asked
+                ),
+                None,
+            )
+            out.append(Reading(share, span, 0.9 if span else 0.0))
         return out
 
 
@@ -179,7 +215,7 @@ def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     data = tmp_path_factory.mktemp("seeded")
     settings = Settings(data_dir=data, seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]
-    with open_pipeline(settings) as pipe:
+    with open_pipeline(settings, reader=None) as pipe:
         report = ingest_paths(pipe.store, [SEEDS], settings)
     assert len(report.added) == 5, report
     return data

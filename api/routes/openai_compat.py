@@ -39,7 +39,7 @@ router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[ApiKey])
 STREAM_DOC: dict[int | str, dict[str, object]] = {
     200: {
         "description": "A chat.completion, or with `stream: true` chat.completion.chunk events "
-        "ending in `data: [DONE]`; the last chunk carries `citations`.",
+        "ending in `data: [DONE]`; the last chunk carries `citations` and `short_answer`.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }
@@ -99,7 +99,13 @@ async def _chunks(
                 if footer := sources_footer(event.data.citations):
                     yield content(footer)
                 citations = jsonable_encoder(event.data.citations)
-                yield sse(chunk(cid, created, model, ChoiceDelta(), "stop", citations=citations))
+                short = jsonable_encoder(event.data.short_answer)
+                stop = ChoiceDelta()
+                yield sse(
+                    chunk(
+                        cid, created, model, stop, "stop", citations=citations, short_answer=short
+                    )
+                )
     except Exception as exc:  # the status line is sent: the error must go in the stream
         detail, status = stream_failure(exc, rid)
         kind = "server_error" if status >= 500 else "invalid_request_error"

@@ -62,7 +62,7 @@ def ingest(
 
     settings = get_settings()
     targets = paths or [settings.seeds_dir]
-    with domain_errors(), open_pipeline(settings, reset=reset) as pipe:
+    with domain_errors(), open_pipeline(settings, reset=reset, reader=None) as pipe:
         files = discover(targets)
         with ingest_bar() as bar:
             task = bar.add_task("indexing", total=len(files), rate="")
@@ -94,6 +94,9 @@ def ask(
     generator: Annotated[
         str | None, typer.Option("--generator", help="extractive|openai|local")
     ] = None,
+    reader: Annotated[
+        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
+    ] = None,
     stream: Annotated[
         bool, typer.Option("--stream", help="Print the answer as it is generated")
     ] = False,
@@ -119,7 +122,7 @@ def ask(
     from rag.filters import Filters
     from rag.pipeline import open_pipeline
 
-    settings = settings_with(generator=generator)
+    settings = settings_with(generator=generator, reader=reader)
     mode: RequestMode = "compare" if compare else "auto"
     if group_by not in ("auto", "outlet", "article"):
         raise typer.BadParameter("--group-by is auto, outlet or article")
@@ -225,6 +228,9 @@ def eval_(
     generator: Annotated[
         str | None, typer.Option("--generator", help="extractive|openai|local")
     ] = None,
+    reader: Annotated[
+        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
+    ] = None,
     results: Annotated[Path, typer.Option("--out", help="Results JSON")] = Path(
         "eval/results.json"
     ),
@@ -250,7 +256,7 @@ def eval_(
     With --archive, the shared archive's quiz questions over all its articles (reported)."""
     from eval.runner import run_archive_eval, run_eval
 
-    settings = settings_with(generator=generator)
+    settings = settings_with(generator=generator, reader=reader)
     if split not in ("heldout", "calibration", "all"):
         raise typer.BadParameter("--split is heldout, calibration or all")
     if archive:

@@ -36,6 +36,15 @@ def ingest(
 
 
 @bench_app.command()
+def reader() -> None:
+    """The reader's load time, pairs/s, and the latency it adds to an answer (seeds)."""
+    from eval.bench.reader import run_reader_bench
+
+    with domain_errors():
+        run_reader_bench(get_settings(), console=out)
+
+
+@bench_app.command()
 def scale(
     sizes: Annotated[
         str, typer.Option(help="Index sizes in chunks, comma-separated")

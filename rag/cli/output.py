@@ -131,12 +131,22 @@ def print_compare(answer: Answer) -> None:
     out.print(escape(answer.synthesis or ""), highlight=False)
 
 
+def print_short_answer(answer: Answer) -> None:
+    """The reader's short answer, first and in bold, with its citation."""
+    short = answer.short_answer
+    if short is not None:
+        out.print(f"[bold]{escape(short.text)}[/bold] [cyan][{short.n}][/cyan]\n", highlight=False)
+
+
 def print_answer(answer: Answer, with_text: bool = True) -> None:
     """The answer (unless it was already streamed), its numbered quotes, and who answered."""
     if answer.mode == "compare" and with_text:
         print_compare(answer)
     elif with_text:
+        print_short_answer(answer)
         out.print(escape(answer.answer), highlight=False)
+    else:
+        print_short_answer(answer)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rag.answer import ArticleRef, Citation, Claim, DisagreementRef, GroupBy, Grouping, SourceEntry
 from rag.citations import MARKER, keep_markers, markers, to_citation, validate
-from rag.compare.detect import grouping_hint, topic_label, topic_of
+from rag.compare.detect import grouping_hint, topic_label, topic_of, topic_question
 from rag.compare.per_outlet import OutletFinding, find_per_outlet, outlets_in_scope
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import Party, synthesis
@@ -27,10 +27,15 @@ from rag.evidence import Sentence, select
 from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.injection import is_instruction
+from rag.reading.base import Reader
+from rag.reading.rank import read_ranked
 from rag.retrieval import Retriever
 from rag.support import why_unsupported
 
 NO_OUTLET = "Articles without an outlet"
+# A source's best sentences the reader reads to pick its entry's: its picks come from the
+# best three, and each read costs ~3 ms (only sources that address the topic are read).
+READ_PER_SOURCE = 6
 
 
 def shift_markers(text: str, offset: int) -> str:
@@ -79,11 +84,13 @@ class Comparer:
         generator: ChatGenerator | None,
         per_source: int = 3,
         min_coverage: float = 0.0,
+        reader: Reader | None = None,
     ):
         self._retriever = retriever
         self._llm = generator
         self._per_source = per_source
         self._min_coverage = min_coverage  # for an LLM summary's sentences (rag/support.py)
+        self._reader = reader  # picks each source's sentences (rag/reading/)
 
     def _summary(
         self, topic: str, label: str, picked: list[Sentence], offset: int
@@ -137,7 +144,7 @@ class Comparer:
         lines: list[str] = []
         failure: str | None = None
         for party, found in rows:
-            picked = self._pick(found) if party.addresses else []
+            picked = self._pick(found, topic) if party.addresses else []
             if not picked:
                 summary = f"Does not discuss {topic_label(topic)}."
                 entries.append(_entry(found, summary, None, evidence))
@@ -179,16 +186,23 @@ class Comparer:
             ),
         )
 
-    def _pick(self, found: SourceFinding | OutletFinding) -> list[Sentence]:
+    def _pick(self, found: SourceFinding | OutletFinding, topic: str) -> list[Sentence]:
         """The entry's sentences: an article's best; an outlet's best article's best two,
-        then each further article's best, `per_source` in all."""
+        then each further article's best, `per_source` in all (best by the reader, when
+        there is one, asked what is said about the topic)."""
         if isinstance(found, SourceFinding):
-            return select(found.ranked, self._per_source, relative_floor=0.75)
+            return select(self._read(found.ranked, topic), self._per_source, relative_floor=0.75)
         picked: list[Sentence] = []
         for i, article in enumerate(found.findings):
             room = self._per_source - len(picked) - (len(found.findings) - i - 1)
-            picked += select(article.ranked, max(1, min(2, room)), relative_floor=0.75)
+            ranked = self._read(article.ranked, topic)
+            picked += select(ranked, max(1, min(2, room)), relative_floor=0.75)
         return picked[: self._per_source]
+
+    def _read(self, ranked: list[Sentence], topic: str) -> list[Sentence]:
+        if self._reader is None:
+            return ranked
+        return read_ranked(topic_question(topic), ranked, self._reader, READ_PER_SOURCE)
 
 
 def _article_party(f: SourceFinding) -> Party:

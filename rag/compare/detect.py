@@ -83,6 +83,11 @@ def grouping_hint(question: str) -> Literal["outlet", "article"] | None:
     return None
 
 
+def topic_question(topic: str) -> str:
+    """The topic as a question the reader can read sentences against."""
+    return f"{topic}?" if _YES_NO.match(topic) else f"What is said about {topic}?"
+
+
 def topic_label(topic: str) -> str:
     """How a sentence names the topic: yes/no topics are quoted as a question."""
     return f"the question “{topic}?”" if _YES_NO.match(topic) else topic

@@ -93,3 +93,26 @@ def test_sources_ingest_and_delete(runner: CliRunner) -> None:
     assert deleted.exit_code == 0
     assert "004_d5af3be89cd3b10e" not in runner.invoke(app, ["sources"]).stdout
     assert runner.invoke(app, ["delete", "../etc"]).exit_code == 2
+
+
+def test_a_reader_that_cannot_be_loaded_is_one_line(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask", "Who won?", "--reader", "/no/such/reranker"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "/no/such/reranker" in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_ask_prints_the_short_answer_first_with_the_shipped_reader(runner: CliRunner) -> None:
+    question = "How much money has the US sent to Ukraine in total?"
+    result = runner.invoke(app, ["ask", question, "--json"])
+    answer = json.loads(result.stdout)
+    assert answer["reader"] == "local"
+    short = answer["short_answer"]
+    assert short is not None, answer["answer"]
+    quote = next(c for c in answer["citations"] if c["n"] == short["n"])
+    assert quote["quote"][short["start"] - quote["start"] : short["end"] - quote["start"]] == short["text"]
+    printed = runner.invoke(app, ["ask", question]).stdout
+    assert printed.lstrip().startswith(short["text"])
+    plain = json.loads(runner.invoke(app, ["ask", question, "--json", "--reader", "none"]).stdout)
+    assert plain["reader"] is None and plain["short_answer"] is None

@@ -116,6 +116,7 @@ function main() {
         citation.source_id,
         (answer.citations ?? []).filter((c) => c.source_id === citation.source_id),
         citation.n,
+        answer.short_answer?.n === citation.n ? answer.short_answer : null,
       ),
     openSource: (id) => openArticle(id),
   };

@@ -30,13 +30,13 @@ export function withMarkers(text, answer, ctx, cited = byNumber(answer)) {
   const out = [];
   let last = 0;
   for (const match of text.matchAll(MARKER)) {
-    if (match.index > last) out.push(text.slice(last, match.index));
+    if (match.index > last) out.push(...withShort(text.slice(last, match.index), answer));
     for (const n of match[1].split(",").map((s) => Number(s.trim()))) {
       out.push(marker(n, cited.get(n), answer, ctx));
     }
     last = match.index + match[0].length;
   }
-  if (last < text.length) out.push(text.slice(last));
+  if (last < text.length) out.push(...withShort(text.slice(last), answer));
   return out;
 }
 
@@ -72,6 +72,32 @@ function supportTip(claim) {
   return claim.support < WEAK_SUPPORT
     ? `Weak support (${pct}%): much of this sentence is not in the quotes it cites.`
     : `Support ${pct}%: share of this sentence's words found in the quotes it cites.`;
+}
+
+/** The reader's short answer ("417 crowns"), above the sentences, with its citation. */
+export function shortAnswer(answer, ctx) {
+  const short = answer.short_answer;
+  if (!short) return null;
+  const cited = byNumber(answer);
+  return h(
+    "p",
+    { class: "short-answer", dataset: { n: short.n } },
+    h("span", { class: "short-label" }, "Answer"),
+    h("b", { class: "short-text" }, short.text),
+    " ",
+    marker(short.n, cited.get(short.n), answer, ctx),
+  );
+}
+
+/** `text` (a sentence of the answer) with the short answer marked where its cited quote
+ * holds it; plain `text` when it does not. */
+function withShort(text, answer) {
+  const short = answer.short_answer;
+  const quote = short && byNumber(answer).get(short.n)?.quote;
+  const within = quote ? short.start - byNumber(answer).get(short.n).start : -1;
+  if (!quote || !text.includes(quote) || quote.slice(within).indexOf(short.text) !== 0) return [text];
+  const at = text.indexOf(quote) + within;
+  return [text.slice(0, at), h("mark", { class: "short" }, short.text), text.slice(at + short.text.length)];
 }
 
 function claimSpan(text, claim, answer, ctx, cited) {

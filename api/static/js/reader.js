@@ -46,8 +46,16 @@ function locate(text, quotes, activeN) {
   return { found: found.sort((a, b) => a.start - b.start), missing };
 }
 
+/** The piece text[a:b] of a quote, with the short answer (UTF-16 range `short`) marked. */
+function quotePiece(text, a, b, short) {
+  if (!short || short.end <= a || short.start >= b) return [text.slice(a, b)];
+  const s = Math.max(short.start, a);
+  const e = Math.min(short.end, b);
+  return [text.slice(a, s), h("mark", { class: "short" }, text.slice(s, e)), text.slice(e, b)];
+}
+
 /** Paragraphs of `text` (one per line) with the located ranges as <mark>s. */
-function paragraphs(text, ranges) {
+function paragraphs(text, ranges, short = null) {
   const out = [];
   let pos = 0;
   for (const line of text.split("\n")) {
@@ -63,7 +71,11 @@ function paragraphs(text, ranges) {
       if (a >= b) continue;
       if (a > cursor) p.append(text.slice(cursor, a));
       p.append(
-        h("mark", { class: r.active ? "quote active" : "quote", dataset: { n: r.n }, tabindex: "-1" }, text.slice(a, b)),
+        h(
+          "mark",
+          { class: r.active ? "quote active" : "quote", dataset: { n: r.n }, tabindex: "-1" },
+          quotePiece(text, a, b, r.n === short?.n ? short : null),
+        ),
       );
       cursor = b;
     }
@@ -71,6 +83,15 @@ function paragraphs(text, ranges) {
     out.push(p);
   }
   return out;
+}
+
+/** The short answer's UTF-16 range in `text`, if it is still there. */
+function shortRange(text, short) {
+  if (!short) return null;
+  const toUnits = utf16Offsets(text);
+  const start = toUnits(short.start);
+  const end = toUnits(short.end);
+  return text.slice(start, end) === short.text ? { n: short.n, start, end } : null;
 }
 
 /** Mark quote `n` as the active one and bring it into view (animated only on request). */
@@ -102,9 +123,10 @@ function header(doc) {
 
 /**
  * Open `sourceId` in the panel. `quotes`: the answer's citations of this article
- * ({n, quote, start, end}); the one numbered `activeN` is highlighted and scrolled to.
+ * ({n, quote, start, end}); the one numbered `activeN` is highlighted and scrolled to;
+ * `short` (the answer's short_answer, when it lies in quote `activeN`) is marked inside it.
  */
-export async function openArticle(sourceId, quotes = [], activeN = null) {
+export async function openArticle(sourceId, quotes = [], activeN = null, short = null) {
   const panel = $("#reader");
   const mine = ++token;
   if (panel.hidden) returnFocus = document.activeElement;
@@ -144,7 +166,7 @@ export async function openArticle(sourceId, quotes = [], activeN = null) {
     missing.length
       ? h("p", { class: "notice", role: "note" }, `Quote ${missing.map((q) => q.n).join(", ")} is no longer in this article: it changed after the answer was written.`)
       : null,
-    paragraphs(doc.text, found),
+    paragraphs(doc.text, found, shortRange(doc.text, short)),
   );
   panel.removeAttribute("aria-busy");
   const active = found.find((r) => r.active) ?? found[0];
