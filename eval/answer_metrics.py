@@ -1,7 +1,7 @@
 """Short-answer metrics as SQuAD's official evaluation script defines them.
 
     exact_match("the Eiffel Tower", ["Eiffel Tower"])   # 1.0: articles and case ignored
-    f1("in Paris, France", ["Paris"])                   # 0.667: token overlap
+    f1("in Paris, France", ["Paris"])                   # 0.5: token overlap
 
 Normalisation: lower case, punctuation removed, the articles a/an/the removed, whitespace
 collapsed. Against several gold answers the best score counts. An empty prediction

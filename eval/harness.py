@@ -7,7 +7,10 @@ Usage (what `rag eval` does):
     metrics = aggregate_results(results)
 
 Questions are asked with mode "auto", as a user would ask them, so routing a
-comparative question to compare mode is part of what is measured.
+comparative question to compare mode is part of what is measured. A benchmark
+(eval/benchmarks) asks `Case`s: a gold question with the passages it may use and the day
+it is asked on, plus scores of the set's own metrics. Ctrl-C while asking raises
+`Interrupted`, which carries the results so far.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from eval.gold import QUESTION_TYPES, GoldItem, check_sources
 from eval.metrics import (
+    FAILURE_CHECKS,
     MetricTable,
     aggregate,
     answer_text,
@@ -32,15 +37,29 @@ from eval.metrics import (
     retrieved_ids,
     score_question,
 )
-from rag.answer import Answer
+from rag.answer import Answer, RequestMode
 from rag.config import Settings
 from rag.documents import discover
 from rag.errors import ConfigError, DocumentError
+from rag.filters import Filters
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.pipeline import Pipeline, open_pipeline
 from rag.reading.base import Reader
 
 Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A gold question and how it is asked: only `filters`' passages, as on day `as_of`."""
+
+    item: GoldItem
+    filters: Filters | None = None
+    as_of: date | None = None
+    mode: RequestMode = "auto"
+
+
+Extra = Callable[[Case, Answer], dict[str, float | None]]  # a benchmark's own scores
 
 
 @dataclass
@@ -50,10 +69,12 @@ class QuestionResult:
     latency_ms: float
     scores: dict[str, float | None]
     groups: list[bool] = field(default_factory=list)
+    checks: tuple[str, ...] = FAILURE_CHECKS  # the scores that fail a question below 1
+    as_of: date | None = None
 
     @property
     def failures(self) -> list[str]:
-        return failure_reasons(self.scores)
+        return failure_reasons(self.scores, self.checks)
 
     def detail(self) -> dict[str, Any]:
         """The per-question record written to the results JSON."""
@@ -68,6 +89,8 @@ class QuestionResult:
             "silent_sources": self.item.silent_sources,
             "mode": a.mode,
             "answer": a.answer,
+            "short_answer": a.short_answer.text if a.short_answer else None,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "synthesis": a.synthesis,
             "per_source": [e.model_dump() for e in a.per_source]
             if a.per_source is not None
@@ -129,17 +152,66 @@ def indexed_sources(pipe: Pipeline) -> list[str]:
     return [s.source_id for s in pipe.store.sources()]
 
 
-def ask_one(pipe: Pipeline, item: GoldItem, judge: Judge | None = None) -> QuestionResult:
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while asking: `results` holds the questions answered before it."""
+
+    def __init__(self, results: list[QuestionResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
+def ask_case(
+    pipe: Pipeline,
+    case: Case,
+    judge: Judge | None = None,
+    extra: Extra | None = None,
+    checks: tuple[str, ...] = FAILURE_CHECKS,
+) -> QuestionResult:
+    item = case.item
     started = time.perf_counter()
-    answer = pipe.chain.ask(item.question)
+    answer = pipe.chain.ask(item.question, filters=case.filters, mode=case.mode, as_of=case.as_of)
     latency = (time.perf_counter() - started) * 1000
     scores = score_question(item, answer, pipe.settings.support_threshold)
+    if extra is not None:
+        scores.update(extra(case, answer))
     if judge is not None:
         scores.update(judge(item, answer))
     groups = groups_passed(item.must_include, "" if is_refused(answer) else answer_text(answer))
-    return QuestionResult(
-        item=item, answer=answer, latency_ms=latency, scores=scores, groups=groups
-    )
+    return QuestionResult(item, answer, latency, scores, groups, checks, case.as_of)
+
+
+def ask_one(pipe: Pipeline, item: GoldItem, judge: Judge | None = None) -> QuestionResult:
+    return ask_case(pipe, Case(item), judge)
+
+
+def run_cases(
+    pipe: Pipeline,
+    cases: Sequence[Case],
+    judge: Judge | None = None,
+    on_done: Callable[[QuestionResult], None] | None = None,
+    extra: Extra | None = None,
+    checks: tuple[str, ...] = FAILURE_CHECKS,
+) -> list[QuestionResult]:
+    """Ask every case in order (after checking its sources are indexed); Ctrl-C raises
+    `Interrupted` with the results so far.
+
+    One untimed warm-up question first builds the lexical index and loads lazy models,
+    so latency percentiles measure answering, not start-up.
+    """
+    check_sources([c.item for c in cases], indexed_sources(pipe), "the corpus")
+    results: list[QuestionResult] = []
+    try:
+        if cases:
+            first = cases[0]
+            pipe.chain.ask(first.item.question, filters=first.filters, as_of=first.as_of)
+        for case in cases:
+            result = ask_case(pipe, case, judge, extra, checks)
+            results.append(result)
+            if on_done:
+                on_done(result)
+    except KeyboardInterrupt as exc:
+        raise Interrupted(results) from exc
+    return results
 
 
 def run_questions(
@@ -148,21 +220,8 @@ def run_questions(
     judge: Judge | None = None,
     on_done: Callable[[QuestionResult], None] | None = None,
 ) -> list[QuestionResult]:
-    """Ask every gold question in order (after checking its sources are indexed).
-
-    One untimed warm-up question first builds the lexical index and loads lazy models,
-    so latency percentiles measure answering, not start-up.
-    """
-    check_sources(items, indexed_sources(pipe), "the corpus")
-    if items:
-        pipe.chain.ask(items[0].question)
-    results = []
-    for item in items:
-        result = ask_one(pipe, item, judge)
-        results.append(result)
-        if on_done:
-            on_done(result)
-    return results
+    """Ask every gold question in order, as a user would (see `run_cases`)."""
+    return run_cases(pipe, [Case(i) for i in items], judge, on_done)
 
 
 def _rounded(values: dict[str, float | None]) -> dict[str, float | None]:

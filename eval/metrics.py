@@ -238,13 +238,17 @@ def applicable(rows: Sequence[Mapping[str, float | None]]) -> dict[str, int]:
     return {n: sum(r.get(n) is not None for r in rows) for n in sorted(names)}
 
 
-def failure_reasons(scores: Mapping[str, float | None]) -> list[str]:
-    """Why a question counts as failing: a correctness metric below 1."""
-    checks = (
-        "refusal_accuracy",
-        "key_fact_recall",
-        "citation_validity",
-        "source_coverage",
-        "silence_accuracy",
-    )
+FAILURE_CHECKS: tuple[str, ...] = (
+    "refusal_accuracy",
+    "key_fact_recall",
+    "citation_validity",
+    "source_coverage",
+    "silence_accuracy",
+)
+
+
+def failure_reasons(
+    scores: Mapping[str, float | None], checks: Sequence[str] = FAILURE_CHECKS
+) -> list[str]:
+    """Why a question counts as failing: a correctness metric (`checks`) below 1."""
     return [f"{n} {v:.2f}" for n in checks if (v := scores.get(n)) is not None and v < 1.0]

@@ -61,9 +61,16 @@ def _f(value: float | None, ms: bool = False) -> str:
     return f"{value:.0f} ms" if ms else f"{value:.3f}"
 
 
+def _shown(metric: str, value: float | None) -> bool:
+    """A metric drawn as a bar: a quality metric, or a benchmark's own share (0..1)."""
+    return metric in QUALITY_METRICS or (
+        not metric.endswith("_ms") and value is not None and 0.0 <= value <= 1.0
+    )
+
+
 def bar_chart(rows: list[Row]) -> str:
     """Horizontal bars (this run) with a black tick at the baseline, for the overall metrics."""
-    rows = [r for r in rows if r.group == "overall" and r.metric in QUALITY_METRICS]
+    rows = [r for r in rows if r.group == "overall" and _shown(r.metric, r.value)]
     label_w, bar_w, row_h = 190, 560, 30
     height = row_h * len(rows) + 30
     parts = [
@@ -112,7 +119,9 @@ def type_table(doc: dict[str, Any], rows: list[Row]) -> str:
         f"<th>{escape(g)} <span class=meta>({_count(doc, g)})</span></th>" for g in groups
     )
     body = []
-    for metric in QUALITY_METRICS:
+    overall = doc["metrics"].get("overall", {})
+    extra = [m for m, v in overall.items() if m not in QUALITY_METRICS and _shown(m, v)]
+    for metric in [*QUALITY_METRICS, *extra]:
         cells = []
         for group in groups:
             row = by_key.get((group, metric))
@@ -136,10 +145,11 @@ def type_table(doc: dict[str, Any], rows: list[Row]) -> str:
             )
         body.append(f"<tr><td>{escape(metric)}</td>{''.join(cells)}</tr>")
     for metric in ("latency_p50_ms", "latency_p95_ms"):
-        ms = "".join(
-            f"<td class=num>{_f(doc['metrics'][g].get(metric), ms=True)}</td>" for g in groups
-        )
-        body.append(f"<tr><td>{metric}</td>{ms}</tr>")
+        if any(metric in doc["metrics"][g] for g in groups):
+            ms = "".join(
+                f"<td class=num>{_f(doc['metrics'][g].get(metric), ms=True)}</td>" for g in groups
+            )
+            body.append(f"<tr><td>{metric}</td>{ms}</tr>")
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(body)}</table>"
 
 
@@ -154,35 +164,40 @@ def question_card(q: dict[str, Any], new: bool = False) -> str:
     groups = "".join(
         f"<li class={'ok' if g['passed'] else 'miss'}>{'✓' if g['passed'] else '✗'} "
         f"{escape(' | '.join(g['alternatives']))}</li>"
-        for g in q["must_include"]
+        for g in q.get("must_include", [])
     )
     quotes = "".join(
         f"<blockquote>[{c['n']}] <b>{escape(c['source_id'])}</b>: {escape(c['quote'])}</blockquote>"
-        for c in q["citations"]
+        for c in q.get("citations", [])
     )
     per_source = "".join(
         f"<li><b>{escape(e['source_id'])}</b> "
         f"{'addresses it' if e['addresses_topic'] else 'silent'}: {escape(e['summary'])}</li>"
-        for e in q["per_source"] or []
+        for e in q.get("per_source") or []
     )
-    got = set(q["retrieved"])
+    got = set(q.get("retrieved", []))
     gold = (
         ", ".join(
             f"<span class={'ok' if s in got else 'miss'}>{escape(s)}</span>"
-            for s in q["gold_sources"]
+            for s in q.get("gold_sources", [])
         )
         or "none"
     )
+    short = q.get("short_answer")
+    latency = f", {q['latency_ms']:.0f} ms" if q.get("latency_ms") is not None else ""
     parts = [
         f"<summary><b>{escape(q['id'])}</b><span class='tag type'>{escape(q['type'])}</span>"
         f"{tags}<br>{escape(q['question'])}</summary><dl class=q>",
-        f"<dt>answer ({escape(q['mode'])}, {q['latency_ms']:.0f} ms)</dt>"
+        f"<dt>answer ({escape(str(q.get('mode', '')))}{latency})</dt>"
         f"<dd>{escape(q['answer']) or '<i>empty</i>'}</dd>",
+        f"<dt>short answer</dt><dd>{escape(short)}</dd>" if short else "",
         f"<dt>per source</dt><dd><ul>{per_source}</ul></dd>" if per_source else "",
-        f"<dt>reference answer</dt><dd>{escape(q['gold_answer'])}</dd>",
+        f"<dt>reference answer</dt><dd>{escape(str(q.get('gold_answer', '')))}</dd>",
         f"<dt>key facts</dt><dd><ul>{groups}</ul></dd>" if groups else "",
         f"<dt>gold sources (green = retrieved)</dt><dd>{gold}; retrieved: "
-        f"{escape(', '.join(q['retrieved']) or 'none')}</dd>",
+        f"{escape(', '.join(q.get('retrieved', [])) or 'none')}</dd>"
+        if "retrieved" in q
+        else "",
         f"<dt>citations</dt><dd>{quotes}</dd>" if quotes else "",
         "</dl>",
     ]
@@ -191,7 +206,11 @@ def question_card(q: dict[str, Any], new: bool = False) -> str:
 
 def render(doc: dict[str, Any], rows: list[Row]) -> str:
     run, gate = doc["run"], doc.get("gate", {})
-    if gate.get("baseline") is None:
+    if run.get("interrupted"):
+        verdict, colour = "INTERRUPTED", COLOURS["worse"]
+    elif doc.get("benchmark"):
+        verdict, colour = "REPORTED", COLOURS["info"]
+    elif gate.get("baseline") is None:
         verdict, colour = "NO BASELINE", COLOURS["info"]
     elif gate.get("passed"):
         verdict, colour = "PASS", COLOURS["better"]
@@ -218,8 +237,11 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
     regressed = "".join(f"<span class=tag>{escape(name)}</span>" for name in gate.get("failed", []))
     config = escape(", ".join(f"{k}={v}" for k, v in run["config"].items()))
     versions = escape(", ".join(f"{k} {v}" for k, v in run["versions"].items()))
-    corpus = run["corpus"]
-    warnings = "".join(f"<p class=warn>⚠ {escape(w)}</p>" for w in gate.get("warnings", []))
+    corpus = run.get("corpus") or {"path": "—", "indexed": 0, "chunks": 0}
+    first = list(doc.get("benchmark", {}).get("headline", {}))  # the data set's own metrics
+    notes = [*gate.get("warnings", []), *([gate["ungated"]] if gate.get("ungated") else [])]
+    warnings = "".join(f"<p class=warn>⚠ {escape(w)}</p>" for w in notes)
+    scored = f"Scored {len(doc['questions'])}: {escape(run['gold'].get('why') or 'all')}."
     fixed = gate.get("now_passing", [])
     now_passing = f" Now passing: {escape(', '.join(fixed))}." if fixed else ""
     meta = " · ".join(
@@ -239,12 +261,12 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
 <body><main>
 <h1>rag eval report</h1>
-<div class=meta>{meta}</div>
+<div class=meta>{meta}<p>{scored}</p></div>
 <div class=cards>{card_html}</div>
 {f"<p>Below the baseline: {regressed}</p>" if regressed else ""}
 {warnings}
-<h2>Overall metrics against the baseline</h2>
-<div class=panel>{bar_chart(rows)}
+<h2>Overall metrics{" against the baseline" if gate.get("baseline") else ""}</h2>
+<div class=panel>{bar_chart(sorted(rows, key=lambda r: r.metric not in first))}
 <div class=legend>Bars: this run (blue unchanged, green better, amber worse within the
 tolerance, red regressed, grey no baseline). Black tick: the baseline.</div></div>
 <h2>By question type</h2>

@@ -24,7 +24,12 @@ def results_document(
     started: datetime,
     duration_s: float,
     judge_model: str | None = None,
+    of: int | None = None,
+    why: str = "",
+    interrupted: bool = False,
 ) -> dict[str, Any]:
+    """`of`: the questions there were to score (`results` may hold fewer: `why` says why,
+    or the run was `interrupted` by Ctrl-C)."""
     config = settings_dump(settings)
     config["data_dir"] = "(temporary)"
     return {
@@ -36,6 +41,8 @@ def results_document(
                 "sha256": file_sha256(gold),
                 "split": split,
                 "questions": len(results),
+                "of": len(results) if of is None else of,
+                "why": why,
             },
             "corpus": {
                 "path": str(corpus),
@@ -48,6 +55,7 @@ def results_document(
             "git_sha": git_sha(),
             "versions": package_versions(),
             "config": config,
+            "interrupted": interrupted,
         },
         "metrics": aggregate_results(results),
         "applicable": applicable_counts(results),

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from rag.answer import GroupBy, RequestMode
 from rag.cli.bench import bench_app
+from rag.cli.eval import eval_command
 from rag.cli.llm import llm_app
 from rag.cli.output import (
     domain_errors,
@@ -25,7 +26,6 @@ from rag.cli.output import (
     ingest_bar,
     out,
     print_answer,
-    progress_bar,
     settings_with,
 )
 from rag.config import get_settings
@@ -38,6 +38,7 @@ app = typer.Typer(
 )
 app.add_typer(llm_app, name="llm")
 app.add_typer(bench_app, name="bench")
+app.command("eval")(eval_command)
 
 
 @app.callback()
@@ -215,78 +216,6 @@ def delete(source_id: Annotated[str, typer.Argument(help="The source id to remov
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:
         removed = store.delete_source(validate_source_id(source_id))
     out.print(f"deleted {source_id} ({removed} chunks)")
-
-
-@app.command("eval")
-def eval_(
-    gold: Annotated[Path, typer.Option(help="Gold questions (JSON Lines)")] = Path(
-        "eval/gold/news.jsonl"
-    ),
-    corpus: Annotated[
-        Path | None, typer.Option(help="Articles to index in a temporary index (default: seeds/)")
-    ] = None,
-    generator: Annotated[
-        str | None, typer.Option("--generator", help="extractive|openai|local")
-    ] = None,
-    reader: Annotated[
-        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
-    ] = None,
-    results: Annotated[Path, typer.Option("--out", help="Results JSON")] = Path(
-        "eval/results.json"
-    ),
-    baseline: Annotated[Path, typer.Option(help="Baseline JSON")] = Path("eval/baseline.json"),
-    tolerance: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Allowed drop below the baseline")
-    ] = 0.02,
-    update_baseline: Annotated[
-        bool, typer.Option("--update-baseline", help="Write the baseline from this run")
-    ] = False,
-    report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
-    archive: Annotated[
-        bool, typer.Option("--archive", help="The shared archive's quiz instead (long)")
-    ] = False,
-    archive_index: Annotated[
-        Path | None, typer.Option(help="With --archive: a data dir that holds the archive")
-    ] = None,
-    split: Annotated[
-        str, typer.Option(help="Gold questions: heldout (gated), calibration or all")
-    ] = "heldout",
-) -> None:
-    """Score answers on gold questions; exit 1 when a metric falls below the baseline.
-    With --archive, the shared archive's quiz questions over all its articles (reported)."""
-    from eval.runner import run_archive_eval, run_eval
-
-    settings = settings_with(generator=generator, reader=reader)
-    if split not in ("heldout", "calibration", "all"):
-        raise typer.BadParameter("--split is heldout, calibration or all")
-    if archive:
-        with domain_errors():
-            code = run_archive_eval(
-                settings,
-                index=archive_index,
-                split=split,
-                out=results.with_name("results-archive.json"),
-                console=out,
-                err=err,
-                progress=progress_bar,
-            )
-        raise typer.Exit(code)
-    with domain_errors():
-        code = run_eval(
-            settings,
-            gold=gold,
-            corpus=corpus or settings.seeds_dir,
-            out=results,
-            baseline=baseline,
-            tolerance=tolerance,
-            update_baseline=update_baseline,
-            report=report,
-            console=out,
-            err=err,
-            progress=progress_bar,
-            split=split,
-        )
-    raise typer.Exit(code)
 
 
 @app.command()

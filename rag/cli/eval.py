@@ -1,0 +1,150 @@
+"""`rag eval`: gold questions against a baseline, public benchmarks in their own formats, two
+setups side by side, and the shared archive's quiz (eval/runner.py, eval/benchmarks,
+eval/sidebyside.py, eval/archive_run.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag.cli.output import domain_errors, err, out, progress_bar, settings_with
+
+DEFAULT_GOLD = Path("eval/gold/news.jsonl")
+
+
+def eval_command(
+    gold: Annotated[Path, typer.Option(help="Gold questions (JSON Lines)")] = DEFAULT_GOLD,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Articles to index in a temporary index (default: seeds/)"),
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", help="extractive|openai|local")
+    ] = None,
+    reader: Annotated[
+        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results JSON (default eval/results.json, …-KIND.json)"),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Baseline JSON (default: the gold set's, or FILE.baseline.json)"),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Allowed drop below the baseline")
+    ] = 0.02,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Write the baseline from this run")
+    ] = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help="heldout|calibration|all (default: heldout of a split set, else all)"),
+    ] = None,
+    benchmark: Annotated[
+        tuple[str, Path] | None,
+        typer.Option(
+            metavar="KIND PATH", help="A public set in its own format: squad|rgb|realtimeqa|claims"
+        ),
+    ] = None,
+    limit_articles: Annotated[
+        int | None, typer.Option(min=1, help="With --benchmark squad: the first N articles")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="With --benchmark: the first N questions")
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(metavar="A.json B.json", help="Two results files side by side"),
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE", help="A setup; twice: side by side"),
+    ] = None,
+    archive: Annotated[
+        bool, typer.Option("--archive", help="The shared archive's quiz instead (long)")
+    ] = False,
+    archive_index: Annotated[
+        Path | None, typer.Option(help="With --archive: a data dir that holds the archive")
+    ] = None,
+) -> None:
+    """Score answers on gold questions; exit 1 when a metric falls below the baseline.
+    --benchmark scores a public data set, --compare two results side by side, --archive
+    the shared archive's quiz questions (reported)."""
+    if sum(x is not None and x is not False for x in (compare, benchmark, archive)) > 1:
+        raise typer.BadParameter("give one of --compare, --benchmark and --archive")
+    if benchmark is None and (limit or limit_articles):
+        raise typer.BadParameter("--limit and --limit-articles go with --benchmark")
+    if benchmark is not None and limit_articles and benchmark[0] != "squad":
+        raise typer.BadParameter("--limit-articles goes with --benchmark squad")
+    if benchmark is not None and corpus is not None and benchmark[0] != "realtimeqa":
+        raise typer.BadParameter("--corpus goes with --benchmark realtimeqa (its articles)")
+    if split not in (None, "heldout", "calibration", "all"):
+        raise typer.BadParameter("--split is heldout, calibration or all")
+    if compare is not None:
+        from eval.sidebyside import run_compare
+
+        with domain_errors():
+            code = run_compare(
+                *compare,
+                out=results or Path("eval/results-compare.json"),
+                report=report,
+                console=out,
+            )
+        raise typer.Exit(code)
+    settings = settings_with(generator=generator, reader=reader)
+    if benchmark is not None:
+        from eval.benchmarks.base import Limits
+        from eval.benchmarks.run import run_benchmark
+
+        kind, path = benchmark
+        with domain_errors():
+            code = run_benchmark(
+                settings,
+                kind,
+                path,
+                limits=Limits(articles=limit_articles, questions=limit),
+                corpus=corpus,
+                out=results or Path(f"eval/results-{kind}.json"),
+                report=report,
+                console=out,
+                err=err,
+                sets=sets or (),
+            )
+        raise typer.Exit(code)
+    if archive:
+        from eval.archive_run import run_archive_eval
+
+        with domain_errors():
+            code = run_archive_eval(
+                settings,
+                index=archive_index,
+                split=split or "heldout",
+                out=results or Path("eval/results-archive.json"),
+                console=out,
+                err=err,
+                progress=progress_bar,
+            )
+        raise typer.Exit(code)
+    from eval.runner import run_eval
+
+    with domain_errors():
+        code = run_eval(
+            settings,
+            gold=gold,
+            corpus=corpus or settings.seeds_dir,
+            out=results or Path("eval/results.json"),
+            baseline=baseline,
+            tolerance=tolerance,
+            update_baseline=update_baseline,
+            report=report,
+            console=out,
+            err=err,
+            split=split,
+            sets=sets or (),
+        )
+    raise typer.Exit(code)
