@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from eval.train.loop import device
 from eval.train.reader import score_pairs, summarize
 from eval.train.reader_data import Example, read_jsonl
 from eval.train.reader_model import ReaderNet, base_model_path
@@ -79,9 +80,10 @@ def export_reader(out: Path, models: Path = MODELS) -> dict[str, Any]:
     tokenizer = load_tokenizer()
     model = ReaderNet(base_model_path())
     model.load_state_dict(torch.load(weights, weights_only=True))
-    model.eval()
+    model.eval().to(device())
     with torch.no_grad():
         float_scores = score_pairs(model, tokenizer, heldout)
+    model.cpu()
     models.mkdir(parents=True, exist_ok=True)
     target = models / "reader.onnx"
     with tempfile.TemporaryDirectory() as tmp:

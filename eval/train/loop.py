@@ -33,6 +33,11 @@ class TrainConfig:
     threads: int = 2
 
 
+def device() -> torch.device:
+    """A GPU when one is present, else the CPU: the same command trains on either."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 @dataclass
 class Tensors:
     ids: torch.Tensor
@@ -42,6 +47,9 @@ class Tensors:
     starts: torch.Tensor
     ends: torch.Tensor
     allowed: torch.Tensor
+
+    def to(self, where: torch.device) -> Tensors:
+        return Tensors(*(t.to(where) for t in vars(self).values()))
 
 
 def collate(tokenizer: Any, examples: Sequence[Example]) -> Tensors:
@@ -68,7 +76,7 @@ def collate(tokenizer: Any, examples: Sequence[Example]) -> Tensors:
         torch.from_numpy(starts),
         torch.from_numpy(ends),
         torch.from_numpy(allowed),
-    )
+    ).to(device())
 
 
 def batch_order(examples: Sequence[Example], size: int, seed: int) -> list[list[int]]:
@@ -108,6 +116,7 @@ def train(
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     out.mkdir(parents=True, exist_ok=True)
+    model.to(device())
     batches = [
         b
         for epoch in range(config.epochs)
@@ -131,7 +140,7 @@ def train(
     step = 0
     checkpoint = out / "checkpoint.pt"
     if checkpoint.is_file():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location=device())
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])

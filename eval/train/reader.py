@@ -147,7 +147,7 @@ def run(out: Path, questions: int, fresh: bool, config: TrainConfig) -> dict[str
         evaluate=lambda m: score_pairs(m, tokenizer, heldout),
         loss_fn=losses,
     )
-    torch.save(model.state_dict(), out / "reader.pt")
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out / "reader.pt")
     log["data"] = meta
     (out / "log.json").write_text(json.dumps(log, indent=2))
     return log

@@ -130,11 +130,11 @@ class Comparer:
         rows: list[tuple[Party, SourceFinding | OutletFinding]]
         if by == "outlet":
             outlets = outlets_in_scope(self._retriever, filters)
-            groups = find_per_outlet(self._retriever, topic, filters, outlets)
+            groups = find_per_outlet(self._retriever, topic, filters, outlets, self._reader)
             yield "findings", [p for g in groups for p in g.passages]
             rows = [(_outlet_party(g), g) for g in groups]
         else:
-            findings = find_per_source(self._retriever, topic, filters)
+            findings = find_per_source(self._retriever, topic, filters, self._reader)
             yield "findings", [p for f in findings for p in f.passages]
             rows = [(_article_party(f), f) for f in findings]
         evidence: list[Sentence] = []

@@ -349,3 +349,27 @@ def test_undecodable_bodies_are_4xx_not_500(api_client: TestClient) -> None:
         )
         assert reply.status_code in (400, 422), (path, reply.text)
         assert reply.json()["detail"]
+
+
+SENT_TOTAL = "How much money has the US sent to Ukraine in total?"
+
+
+def test_the_short_answer_is_in_the_json_the_stream_and_the_openai_reply(
+    api_client: TestClient,
+) -> None:
+    answer = api_client.post("/v1/ask", json={"question": SENT_TOTAL}).json()
+    short = answer["short_answer"]
+    assert short is not None and answer["reader"] == "local", answer["answer"]
+    quote = next(c for c in answer["citations"] if c["n"] == short["n"])
+    offset = short["start"] - quote["start"]
+    assert quote["quote"][offset : offset + len(short["text"])] == short["text"]
+    text = api_client.get(f"/v1/sources/{quote['source_id']}/text").json()["text"]
+    assert text[short["start"] : short["end"]] == short["text"]
+    events = stream(api_client, "/v1/ask", {"question": SENT_TOTAL, "stream": True})
+    done = next(data for name, data in events if name == "done")
+    assert done["short_answer"] == short
+    completion = api_client.post(
+        "/v1/chat/completions",
+        json={"model": "rag", "messages": [{"role": "user", "content": SENT_TOTAL}]},
+    ).json()
+    assert completion["short_answer"] == short

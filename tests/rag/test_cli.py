@@ -111,7 +111,10 @@ def test_ask_prints_the_short_answer_first_with_the_shipped_reader(runner: CliRu
     short = answer["short_answer"]
     assert short is not None, answer["answer"]
     quote = next(c for c in answer["citations"] if c["n"] == short["n"])
-    assert quote["quote"][short["start"] - quote["start"] : short["end"] - quote["start"]] == short["text"]
+    assert (
+        quote["quote"][short["start"] - quote["start"] : short["end"] - quote["start"]]
+        == short["text"]
+    )
     printed = runner.invoke(app, ["ask", question]).stdout
     assert printed.lstrip().startswith(short["text"])
     plain = json.loads(runner.invoke(app, ["ask", question, "--json", "--reader", "none"]).stdout)

@@ -357,3 +357,23 @@ def test_failures_read_as_sentences_with_a_retry(page: Page, ui_server: str) -> 
     page.unroute("**/v1/chat")
     page.locator("#messages .answer.failed button").click()
     expect(last_answer(page).locator("button.cite").first).to_be_visible()
+
+
+def test_the_short_answer_leads_and_is_marked_in_its_quote_and_article(
+    page: Page, ui_server: str, artifacts: Path
+) -> None:
+    page.goto(ui_server)
+    answer = ask(page, "How much money has the US sent to Ukraine in total?")
+    short = answer["short_answer"]
+    assert short is not None, answer["answer"]
+    view = last_answer(page)
+    lead = view.locator(".short-answer")
+    expect(lead.locator(".short-text")).to_have_text(short["text"])
+    box_lead, box_text = lead.bounding_box(), view.locator(".answer-text").bounding_box()
+    assert box_lead and box_text and box_lead["y"] < box_text["y"]  # above the sentences
+    expect(view.locator(".answer-text mark.short")).to_have_text(short["text"])
+    lead.locator("button.cite").click()
+    marked = page.locator("#reader mark.quote.active mark.short")
+    expect(marked).to_have_text(short["text"])
+    expect(marked).to_be_in_viewport()
+    shot(page, artifacts, "short-answer")

@@ -61,7 +61,7 @@ def test_a_cross_encoder_ranks_the_evidence_of_a_real_chain(
     reader = make_reader(str(tiny_cross_encoder))
     with fake_store(settings, tmp_path / "corpus", articles) as store:
         chain = AnswerChain(Retriever(store, settings), ExtractiveGenerator(), settings, reader)
-        retrieval, ranked = chain.retrieve("Who won the cup?")
+        _, ranked = chain.retrieve("Who won the cup?")
         assert ranked and all(s.reading is not None for s in ranked[: settings.reader_sentences])
         assert chain.ask("Who won the cup?").reader == str(tiny_cross_encoder)
 
