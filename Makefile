@@ -33,7 +33,15 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q --no-install-recommends chromium
 
-setup-dev: $(VENV)/.installed-dev $(CHROMIUM)
+# WordNet 3.0 for `python -m eval.build_lexicon`, which rebuilds rag/lexicon/lexicon.json;
+# the product reads that file and needs no WordNet installed.
+WORDNET := /usr/share/wordnet/data.verb
+
+$(WORDNET):
+	$(SUDO) apt-get update -q
+	$(SUDO) apt-get install -y -q --no-install-recommends wordnet-base
+
+setup-dev: $(VENV)/.installed-dev $(CHROMIUM) $(WORDNET)
 
 run: setup
 	HF_HUB_OFFLINE=1 $(BIN)/rag ingest

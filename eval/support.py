@@ -3,7 +3,7 @@
     python -m eval.support                    # the seeds' pairs (eval/gold/support_pairs.jsonl)
     python -m eval.support --archive          # plus pairs built from the shared archive
     python -m eval.support --calibrate        # fit the coverage share on the calibration split
-    python -m eval.support --write-pairs      # rebuild the seeds' pairs file
+    python -m eval.support --write-pairs      # rebuild the seeds' pairs file (keeps `restated`)
     python -m eval.support --recite           # what re-citing (rag.support.recite) rescues
 
 Reported per split: right claims kept, wrong claims caught (overall and by kind) and the
@@ -141,8 +141,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.add_argument("--recite", action="store_true", help="what re-citing rescues")
     opts = args.parse_args(argv)
     console = Console()
-    if opts.write_pairs:
-        write_pairs(build_pairs(load_documents([Path("seeds")]), corpus="seeds"))
+    if opts.write_pairs:  # the local model's restatements (eval/support_restate.py) stay
+        kept = [p for p in read_pairs(PAIRS) if p.kind == "restated"] if PAIRS.exists() else []
+        write_pairs(build_pairs(load_documents([Path("seeds")]), corpus="seeds") + kept)
     sets = {"seeds": read_pairs(PAIRS)}
     docs = {"seeds": list(load_documents([Path("seeds")]))} if opts.recite else {}
     if opts.archive:

@@ -9,6 +9,13 @@ claims are written by rules, never by hand and never about one topic:
 - wrong: a number changed; a month, weekday or year changed; a name swapped for one from
   another article; "According to <another outlet>, …"; a negation dropped or added; a
   clause from another article stitched on (the claim still cites only this sentence).
+Kinds for a support verifier that reads the sentence, each a real change of it, made with
+their own random stream so that the kinds above come out as before:
+- right: contractions expanded or made; a leading connective, time, place or attribution
+  trimmed; a closing speech tag put first (eval/support_right.py);
+- wrong: one word turned into its opposite; the verb denied without "not"; two names'
+  places swapped; a hedge stated as fact; an "if/unless" condition dropped
+  (eval/support_polarity.py, eval/support_wrong.py).
 A pair's split is its article's: sha256(source id) parity, so an article's sentences and
 their variants are never on both sides. The seeds' pairs are kept in
 eval/gold/support_pairs.jsonl; the shared archive's are built when asked (its articles
@@ -25,6 +32,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from eval.support_polarity import implicit_negation, reversed_word
+from eval.support_right import contraction, reordered, trimmed
+from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
 from rag.documents import Document
 from rag.support import calendar, name_terms, numbers
 from rag.text import sentences
@@ -215,6 +225,21 @@ def variants(
     )
 
 
+def verifier_variants(
+    s: str, known: frozenset[str], rng: random.Random
+) -> Iterator[tuple[str, bool, str | None]]:
+    """(kind, right, claim) of the kinds a verifier must read the sentence for; `known`:
+    the article's names, `rng` a stream of their own."""
+    yield "contraction", True, contraction(s)
+    yield "trimmed", True, trimmed(s)
+    yield "reordered", True, reordered(s, known)
+    yield "reversed", False, reversed_word(s, rng)
+    yield "negation_implicit", False, implicit_negation(s, rng)
+    yield "roles_swapped", False, swapped_roles(s, known)
+    yield "hedge", False, hedge_made_fact(s)
+    yield "dropped_condition", False, dropped_condition(s)
+
+
 def build_pairs(
     docs: Iterable[Document], corpus: str, per_article: int = 0, seed: int = 7
 ) -> list[Pair]:
@@ -231,10 +256,14 @@ def build_pairs(
             own = rng.sample(own, per_article)
         others = [(s, d) for s, d in pool if d.source_id != doc.source_id]
         foreign = [n for n in names if not any(n in s for s in own)]
+        known = known_names(doc.text)
         for i, s in enumerate(own):
             context = tuple(x for x in (doc.outlet, doc.title) if x)
-            for kind, right, claim in variants(s, doc, others, foreign, rng):
-                if claim and (right or claim != s):
+            made = [(k, r, c) for k, r, c in variants(s, doc, others, foreign, rng) if r or c != s]
+            own_rng = random.Random(f"{seed}:{doc.source_id}:{i}")
+            made += [(k, r, c) for k, r, c in verifier_variants(s, known, own_rng) if c != s]
+            for kind, right, claim in made:
+                if claim:
                     pid = f"{corpus}:{doc.source_id}:{i}:{kind}"
                     out.append(Pair(pid, claim, s, context, right, kind, split_of(doc.source_id)))
     return out
