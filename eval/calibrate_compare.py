@@ -7,11 +7,6 @@ which `rag eval` reports on), each source's addressing score is computed
 for a grid of coverage weights; the (weight, threshold) pair with the best accuracy
 against `sources` (address) and `silent_sources` (silent) is printed with the
 distributions. The chosen values live in rag/compare/per_source.py.
-
-With the reader (`RAG_READER`, unless `none`), the reader's highest probability for each
-source's best sentences is added to that score with a weight; the (weight, threshold)
-with the best balanced accuracy is written under "reader" (ADDRESS_W_READER,
-READER_ADDRESS_THRESHOLD).
 """
 
 from __future__ import annotations
@@ -20,16 +15,14 @@ import argparse
 import itertools
 import json
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from eval.gold import load_gold, splits
 from rag.compare.detect import topic_of
-from rag.compare.per_source import ADDRESS_W_COVERAGE, find_per_source
+from rag.compare.per_source import find_per_source
 from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.pipeline import open_pipeline
-from rag.reading.factory import reader_for
 from rag.text import terms
 
 
@@ -43,18 +36,14 @@ def main() -> None:
     questions = [r for r in rows if r["type"] == "compare" and parts[r["id"]] == "calibration"]
     # per (question, source): the (coverage, dense) of its five best sentences, and the label
     pairs: list[tuple[list[tuple[float, float]], bool, str]] = []
-    readings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
-        reader = reader_for(settings)
-        with open_pipeline(settings, reader=None) as pipe:
+        with open_pipeline(settings) as pipe:
             ingest_paths(pipe.store, [args.corpus], settings)
             for row in questions:
                 topic = topic_of(row["question"])
                 index = pipe.store.term_stats(terms(topic))
-                for f in find_per_source(pipe.retriever, topic, reader=reader):
-                    if f.reading is not None:
-                        readings[f"{row['id']}:{f.source_id}"] = f.reading
+                for f in find_per_source(pipe.retriever, topic):
                     if f.source_id not in row["sources"] + row["silent_sources"]:
                         continue
                     top = [
@@ -102,31 +91,7 @@ def main() -> None:
         "split": "calibration",
         "questions": [r["id"] for r in questions],
     }
-    if readings:
-        out["reader"] = fit_reader(pairs, readings, balanced)
-        print(f"with the reader: {out['reader']}")
     Path("eval/calibration_compare.json").write_text(json.dumps(out, indent=2) + "\n")
-
-
-def fit_reader(
-    pairs: list[tuple[list[tuple[float, float]], bool, str]],
-    readings: dict[str, float],
-    balanced: Callable[[list[tuple[float, bool, str]], float], float],
-) -> dict[str, float]:
-    """The reader's weight and the threshold on the sum, at the shipped coverage weight."""
-    w = ADDRESS_W_COVERAGE
-    base = [(max(w * c + (1 - w) * d for c, d in top), y, name) for top, y, name in pairs]
-    best = (0.0, 0.0, 0.0)
-    for weight in (0.25, 0.5, 1.0, 2.0, 4.0):
-        rows = [(s + weight * readings.get(name, 0.0), y, name) for s, y, name in base]
-        cuts = sorted({s for s, _, _ in rows})
-        for lo, hi in itertools.pairwise(cuts):
-            t = round((lo + hi) / 2, 3)
-            acc = balanced(rows, t)
-            if acc > best[0]:
-                best = (acc, weight, t)
-    acc, weight, t = best
-    return {"reader_weight": weight, "threshold": t, "balanced_accuracy": round(acc, 4)}
 
 
 if __name__ == "__main__":

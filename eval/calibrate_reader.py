@@ -6,8 +6,9 @@ Questions: the seed gold questions of the calibration split that must include fa
 the seeds), and with `--archive-index` the archive quiz's calibration half whose answer is
 in its own articles (asked as of the quiz date). Each is retrieved and its sentences ranked
 as the chain does; then, reading each distinct pair once:
-- `reader_sentences` (how many candidates the reader reads) and `PRIOR` (the weight of the
-  cheap ranking beside the reader, rag/reading/rank.py) are chosen on a grid for the best
+- `reader_sentences` (how many candidates the reader reads), `PRIOR` (the weight of the
+  cheap ranking beside the reader) and `WINDOW` (the gain of a sentence from the period
+  the question names; both rag/reading/rank.py) are chosen on a grid for the best
   mean of: the archive's gold answer in the best sentence, and the seeds' key facts in the
   best three; the cost in reader time is printed beside each candidate count;
 - `short_answer_threshold`: the lowest confidence (answers x span) at which at least
@@ -50,7 +51,8 @@ from rag.retrieval import Retrieval
 from rag.scope import Scope
 
 SENTENCES = (8, 12, 16, 24, 32, 48)
-PRIORS = (0.0, 0.1, 0.25, 0.5, 1.0)
+PRIORS = (0.0, 0.25, 1.0)
+WINDOWS = (0.0, 0.1, 0.3, 0.5)
 SHORT_PRECISION = 0.6  # of the short answers shown, at least this share must be right
 FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_WORDS = 45  # the issue's ceiling on the median answer
@@ -82,6 +84,7 @@ class Case:
     question: str
     ranked: list[Sentence]
     retrieval: Retrieval
+    filters: Filters
     answer: str | None = None  # archive: the gold answer
     groups: list[list[str]] = field(default_factory=list)  # seeds: the key facts
 
@@ -100,7 +103,7 @@ def cases_from(
     for question, filters, extra in items:
         retrieval = pipe.retriever.retrieve(question, filters=filters)
         ranked = rank_sentences(retrieval, embed=pipe.retriever.embed_sentences, refine_top=reads)
-        out.append(Case(corpus, question, ranked, retrieval, **extra))  # type: ignore[arg-type]
+        out.append(Case(corpus, question, ranked, retrieval, filters, **extra))  # type: ignore[arg-type]
     return out
 
 
@@ -122,12 +125,27 @@ def archive_items() -> list[tuple[str, Filters, dict[str, object]]]:
     ]
 
 
-def quality(cases: Sequence[Case], reader: Reader, top: int, prior: float) -> dict[str, float]:
+@dataclass(frozen=True)
+class Use:
+    """How the reader is used: candidates read, the cheap ranking's weight, the window's."""
+
+    top: int
+    prior: float
+    window: float
+
+    def read(self, case: Case, reader: Reader) -> list[Sentence]:
+        ranked, _ = read_evidence(
+            case.ranked, case.retrieval, reader, self.top, self.prior, case.filters, self.window
+        )
+        return ranked
+
+
+def quality(cases: Sequence[Case], reader: Reader, use: Use) -> dict[str, float]:
     """Per corpus: the gold answer in the best sentence (archive) / key facts in the best
-    three (seeds), with the reader reading `top` candidates at `prior`."""
+    three (seeds), with the reader used as `use` says."""
     scores: dict[str, list[float]] = {}
     for case in cases:
-        ranked, _ = read_evidence(case.ranked, case.retrieval, reader, top, prior)
+        ranked = use.read(case, reader)
         head = 1 if case.corpus == "archive" else 3
         scores.setdefault(case.corpus, []).append(
             case.right(" ".join(s.text for s in ranked[:head]))
@@ -136,12 +154,12 @@ def quality(cases: Sequence[Case], reader: Reader, top: int, prior: float) -> di
 
 
 def short_threshold(
-    cases: Sequence[Case], reader: Reader, top: int, prior: float
+    cases: Sequence[Case], reader: Reader, use: Use
 ) -> tuple[float, dict[str, float]]:
     """The lowest confidence whose shown short answers are right often enough."""
     scored = []
     for case in cases:
-        ranked, _ = read_evidence(case.ranked, case.retrieval, reader, top, prior)
+        ranked = use.read(case, reader)
         best = ranked[0] if ranked else None
         if best is None or best.answer_span is None:
             continue
@@ -161,7 +179,7 @@ def short_threshold(
 
 
 def answer_floor(
-    cases: Sequence[Case], reader: Reader, top: int, prior: float
+    cases: Sequence[Case], reader: Reader, use: Use
 ) -> tuple[float, list[dict[str, float]]]:
     """The extractive answer's relative floor with the reader (see the module docstring)."""
     rows = []
@@ -169,7 +187,7 @@ def answer_floor(
         scores: dict[str, list[float]] = {}
         words = []
         for case in cases:
-            ranked, _ = read_evidence(case.ranked, case.retrieval, reader, top, prior)
+            ranked = use.read(case, reader)
             chosen = with_context(compose(ranked, case.retrieval, 3, floor))
             text = " ".join(s.text for s in chosen)
             scores.setdefault(case.corpus, []).append(case.right(text))
@@ -199,35 +217,39 @@ def main(argv: list[str] | None = None) -> None:
         with open_pipeline(settings.updated(data_dir=args.archive_index), reader=None) as pipe:
             cases += cases_from(pipe, "archive", archive_items())
     console = Console()
-    table = Table("sentences", "prior", "seeds", "archive", "mean", "ms / question")
+    table = Table("sentences", "prior", "window", "seeds", "archive", "mean", "ms / question")
     grid = []
     for top in SENTENCES:
         for prior in PRIORS:
-            q = quality(cases, reader, top, prior)
-            mean = statistics.fmean(q.values())
-            cost = 1000 * reader.seconds / max(1, reader.pairs) * top
-            grid.append(
-                {
-                    "sentences": top,
-                    "prior": prior,
-                    **q,
-                    "mean": round(mean, 4),
-                    "ms": round(cost, 1),
-                }
-            )
-            table.add_row(
-                str(top),
-                str(prior),
-                str(q.get("seeds")),
-                str(q.get("archive")),
-                f"{mean:.4f}",
-                f"{cost:.0f}",
-            )
+            for window in WINDOWS:
+                q = quality(cases, reader, Use(top, prior, window))
+                mean = statistics.fmean(q.values())
+                cost = 1000 * reader.seconds / max(1, reader.pairs) * top
+                row = {"sentences": top, "prior": prior, "window": window, **q}
+                grid.append({**row, "mean": round(mean, 4), "ms": round(cost, 1)})
+                cells = [
+                    str(top),
+                    str(prior),
+                    str(window),
+                    str(q.get("seeds")),
+                    str(q.get("archive")),
+                ]
+                table.add_row(*cells, f"{mean:.4f}", f"{cost:.0f}")
     console.print(table)
-    best = max(grid, key=lambda g: (g["mean"], -g["sentences"], -abs(float(g["prior"]) - 0.25)))
-    cut, shown = short_threshold(cases, reader, int(best["sentences"]), float(best["prior"]))
+    # The best mean; among equals the fewest sentences read (the cheapest), then the middle.
+    best = max(
+        grid,
+        key=lambda g: (
+            g["mean"],
+            -g["sentences"],
+            -abs(float(g["prior"]) - 0.25),
+            -abs(float(g["window"]) - 0.3),
+        ),
+    )
+    use = Use(int(best["sentences"]), float(best["prior"]), float(best["window"]))
+    cut, shown = short_threshold(cases, reader, use)
     console.print(f"chosen: {best}; short-answer threshold {cut} ({shown})")
-    floor, floors = answer_floor(cases, reader, int(best["sentences"]), float(best["prior"]))
+    floor, floors = answer_floor(cases, reader, use)
     for row in floors:
         console.print(f"  answer floor {row}")
     console.print(f"answer floor: {floor}")
@@ -235,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         args.out,
         {
             "about": "Written by `python -m eval.calibrate_reader` on the calibration split only; "
-            "sets Settings.reader_sentences, rag.reading.rank.PRIOR, "
+            "sets Settings.reader_sentences, rag.reading.rank.PRIOR and WINDOW, "
             "Settings.short_answer_threshold and rag.generation.extractive.READER_FLOOR.",
             "reader": loaded.name,
             "questions": {c: sum(x.corpus == c for x in cases) for c in ("seeds", "archive")},

@@ -123,9 +123,8 @@ class AnswerChain:
         reads = max(1, self.settings.extractive_sentences)  # what the answer and refusal read
         ranked = rank_sentences(retrieval, embed=self.retriever.embed_sentences, refine_top=reads)
         if self.reader is not None:  # the reader re-ranks the best candidates, then passages
-            ranked, retrieval = read_evidence(
-                ranked, retrieval, self.reader, self.settings.reader_sentences
-            )
+            top = self.settings.reader_sentences
+            ranked, retrieval = read_evidence(ranked, retrieval, self.reader, top, filters=filters)
         return retrieval, ranked
 
     @property

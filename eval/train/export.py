@@ -4,7 +4,7 @@
 
 1. `torch.onnx.export` of ReaderNet (inputs input_ids, attention_mask, token_type_ids;
    outputs answer [batch], start and end [batch, tokens]), dynamic batch and length;
-2. `onnxruntime.quantization.quantize_dynamic` to int8 weights;
+2. `onnxruntime.quantization.quantize_dynamic` to int8 weights, one scale per channel;
 3. the int8 model is scored on the held-out pairs through the serving code
    (rag/reading/onnx.py) and compared with the float model: the card records both;
 4. `rag/reading/models/reader.onnx` + `reader.json` (the card, sha256 included) +
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from eval.train.loop import device
-from eval.train.reader import score_pairs, summarize
+from eval.train.reader import score_pairs, summarize, trap_below
 from eval.train.reader_data import Example, read_jsonl
 from eval.train.reader_model import ReaderNet, base_model_path
 from rag.reading.encoding import MAX_TOKENS, Pair, encode, load_tokenizer
@@ -70,19 +70,38 @@ def _onnx_scores(reader: OnnxReader, examples: list[Example]) -> tuple[dict[str,
     return summarize(examples, logits, spans), len(pairs) / elapsed
 
 
-def export_reader(out: Path, models: Path = MODELS) -> dict[str, Any]:
-    """Export `out/reader.pt` to `models/reader.onnx` with its card; returns the card."""
-    weights = out / "reader.pt"
+def _onnx_traps(reader: OnnxReader, traps: list[Example]) -> dict[str, float]:
+    scores = [
+        r.score
+        for r in reader.read([Pair(e.question, e.sentence, e.title, e.before) for e in traps])
+    ]
+    pairs = list(zip(scores[0::2], scores[1::2], strict=True))  # (original, trap)
+    return {
+        "trap_below": round(sum(t < o for o, t in pairs) / max(1, len(pairs)), 4),
+        "trap_refused": round(sum(t < 0.5 for _, t in pairs) / max(1, len(pairs)), 4),
+    }
+
+
+def export_reader(out: Path, models: Path = MODELS, traps: bool = False) -> dict[str, Any]:
+    """Export the first stage's weights (`out/reader.pt`; with `traps`, the trap stage's,
+    `out/traps/reader.pt`) to `models/reader.onnx` with its card; returns the card. The
+    held-out traps are scored either way, when they were built."""
+    stage = out / "traps" if traps else out
+    weights = stage / "reader.pt"
     if not weights.is_file():
         raise SystemExit(f"no trained weights at {weights}: train first")
-    log = json.loads((out / "log.json").read_text())
+    log = json.loads((stage / "log.json").read_text())
     heldout = read_jsonl(out / "data" / "heldout.jsonl")
+    traps_file = out / "traps" / "data" / "heldout.jsonl"
+    trap_set = read_jsonl(traps_file) if traps_file.is_file() else []
     tokenizer = load_tokenizer()
     model = ReaderNet(base_model_path())
     model.load_state_dict(torch.load(weights, weights_only=True))
     model.eval().to(device())
     with torch.no_grad():
         float_scores = score_pairs(model, tokenizer, heldout)
+        if trap_set:
+            float_scores |= trap_below(model, tokenizer, trap_set)
     model.cpu()
     models.mkdir(parents=True, exist_ok=True)
     target = models / "reader.onnx"
@@ -92,13 +111,17 @@ def export_reader(out: Path, models: Path = MODELS) -> dict[str, Any]:
             _export_float(model, tokenizer, fp32)
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        # Per-channel scales: per-tensor int8 cost 3 points of span F1 on the held-out
+        # pairs (76.9 -> 73.6), per-channel keeps it (76.8) and reads faster.
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
     card = _card(log, float_scores, target)
     (models / "reader.json").write_text(json.dumps(card, indent=2) + "\n")
     started = time.perf_counter()
     reader = OnnxReader(target)
     load_s = time.perf_counter() - started
     int8_scores, rate = _onnx_scores(reader, heldout)
+    if trap_set:
+        int8_scores |= _onnx_traps(reader, trap_set)
     card["heldout"]["int8"] = {k: round(v, 4) for k, v in int8_scores.items()}
     card["serving"] = {"load_seconds": round(load_s, 3), "pairs_per_second": round(rate, 1)}
     (models / "reader.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -139,17 +162,25 @@ def _card(log: dict[str, Any], float_scores: dict[str, float], target: Path) -> 
             "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, "
             f"torch {torch.__version__}",
             "command": "python -m eval.train reader",
+            "stages": log.get("stages", []),
         },
         "heldout": {
             "about": "SQuAD v1.1 train articles held out by title hash (one in ten), never trained "
             "on: each question's answer sentence against 2 sentences of its paragraph and 2 "
             "of the article's other paragraphs sharing most of its terms",
+            "traps": "trap_below / trap_refused: held-out trap questions (eval/train/"
+            "reader_traps.py: a name or number of the question swapped) scored below the "
+            "original question on the same sentence / under probability 0.5",
             "float": {k: round(v, 4) for k, v in float_scores.items()},
         },
         "limitations": [
             "Trained on encyclopedia questions (SQuAD) and a few hundred news-quiz pairs: "
             "quiz-style news questions are out of its main domain.",
             "Reads 128 word pieces: the context after a long sentence is cut first.",
+            "Near misses score high: a question naming another person or figure than its "
+            "sentence (trap_refused) is under 0.5 only about half the time. The trap stage "
+            "(--traps) raised that to 0.89 but cost key facts and refusal ROC AUC on the "
+            "calibration split, so it is not shipped.",
             "English only; the probability is calibrated for refusal by eval/calibrate.py, "
             "not by training.",
         ],
@@ -161,10 +192,17 @@ def render_card(card: dict[str, Any]) -> str:
     held = card["heldout"]
     rows = "\n".join(
         f"| {name} | {held['float'].get(name, '')} | {held.get('int8', {}).get(name, '')} |"
-        for name in ("rank1", "auc", "span_em", "span_f1")
+        for name in ("rank1", "auc", "span_em", "span_f1", "trap_below", "trap_refused")
     )
     data = json.dumps(card["data"], indent=2)
     train, serve = card["training"], card.get("serving", {})
+    stages = (
+        "; ".join(
+            f"{x['stage']}: {x['steps']} steps in {x['seconds']:.0f} s"
+            for x in train.get("stages", [])
+        )
+        or f"{train['steps']} steps in {train['seconds']} s"
+    )
     hyper = json.dumps(card["hyperparameters"], indent=2)
     limits = "\n".join(f"- {x}" for x in card["limitations"])
     return f"""# Model card: {card["name"]}
@@ -184,11 +222,10 @@ Outputs: answer logit; start and end logits per token (the span is looked for in
 
 rank1: the answer sentence first among its question's candidates; auc: ROC AUC of the answer
 probability; span_em / span_f1: the short answer against the gold span (SQuAD's official
-normalisation), on answer sentences.
+normalisation), on answer sentences; {held.get("traps", "")}.
 
 ## Training
-`{train["command"]}`: {train["steps"]} steps in {train["seconds"]} s
-({train["pairs_per_second"]} pairs/s on {train["machine"]}).
+`{train["command"]}` on {train["machine"]}: {stages}.
 Serving: loads in {serve.get("load_seconds")} s, reads {serve.get("pairs_per_second")} pairs/s.
 
 Data (sha256 of the source and of the pairs written):

@@ -163,7 +163,7 @@ def train(
         optimiser.step()
         schedule.step()
         step += 1
-        running = [*running[-99:], float(loss)]
+        running = [*running[-99:], loss.item()]
         bar.update(1)
         bar.set_postfix(loss=f"{sum(running) / len(running):.3f}")
         if step % config.eval_every == 0 or step == total:

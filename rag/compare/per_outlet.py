@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from rag.compare.per_source import CANDIDATES, CHUNKS_PER_SOURCE, SourceFinding, assess_all
 from rag.filters import Filters
-from rag.reading.base import Reader
 from rag.retrieval import Passage, Retriever
 
 ARTICLES_READ = 5  # an outlet's best-matching articles that are read sentence by sentence
@@ -47,7 +46,6 @@ def find_per_outlet(
     topic: str,
     filters: Filters,
     outlets: list[tuple[str | None, int]],
-    reader: Reader | None = None,
 ) -> list[OutletFinding]:
     """For each outlet, its best articles on `topic` and whether it addresses it."""
     if not outlets:
@@ -74,7 +72,7 @@ def find_per_outlet(
                 kept = by_source.setdefault(sid, [])
                 if len(kept) < CHUNKS_PER_SOURCE:
                     kept.append(p)
-        read = assess_all(retriever, topic, by_source, vector, stats, reader)
+        read = assess_all(retriever, topic, by_source, vector, stats)
         shown = sorted((f for f in read if f.addresses), key=lambda f: -f.score)[:ARTICLES_SHOWN]
         out.append(
             OutletFinding(

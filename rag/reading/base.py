@@ -27,3 +27,19 @@ class Reader(Protocol):
     def read(self, pairs: Sequence[Pair]) -> list[Reading]:
         """One reading per pair, in order."""
         ...
+
+
+class CachedReader:
+    """A reader that reads each distinct pair once (per instance: one request, one
+    calibration run), so pairs read ahead in one batch cost nothing when asked again."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.name = reader.name
+        self._reader = reader
+        self._seen: dict[Pair, Reading] = {}
+
+    def read(self, pairs: Sequence[Pair]) -> list[Reading]:
+        new = [p for p in dict.fromkeys(pairs) if p not in self._seen]
+        if new:
+            self._seen.update(zip(new, self._reader.read(new), strict=True))
+        return [self._seen[p] for p in pairs]

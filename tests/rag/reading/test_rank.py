@@ -87,3 +87,18 @@ def test_the_refusal_model_uses_the_reader_weights_only_when_the_reader_read() -
     assert probability(replace(plain, reader=0.9), heavy) > probability(
         replace(plain, reader=0.1), heavy
     )
+
+
+def test_an_llm_reads_the_readers_best_evidence(store: ChunkStore, settings: Settings) -> None:
+    from rag.generation.chat import ChatGenerator
+    from tests.conftest import FakeChat
+
+    question = "What did the council set the harbour levy at?"
+    model = FakeChat(replies=["The levy was set at 417 crowns. [1]"], calls=[])
+    llm = ChatGenerator(model, "openai", evidence_sentences=1)
+    chain = AnswerChain(Retriever(store, settings), llm, settings, FakeReader())
+    _, read = chain.retrieve(question)
+    answer = chain.ask(question)
+    _, user = model.calls[0]
+    assert read[0].text in str(user.content)  # the one sentence it reads is the reader's best
+    assert answer.citations[0].quote == read[0].text
