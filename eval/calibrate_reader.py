@@ -8,7 +8,8 @@ in its own articles (asked as of the quiz date). Each is retrieved and its sente
 as the chain does; then, reading each distinct pair once:
 - `reader_sentences` (how many candidates the reader reads), `PRIOR` (the weight of the
   cheap ranking beside the reader) and `WINDOW` (the gain of a sentence from the period
-  the question names; both rag/reading/rank.py) are chosen on a grid for the best
+  the question names) and `NAMED` (the gain of one whose passage holds its names; all
+  rag/reading/rank.py) are chosen on a grid for the best
   mean of: the archive's gold answer in the best sentence, and the seeds' key facts in the
   best three; the cost in reader time is printed beside each candidate count;
 - `short_answer_threshold`: the lowest confidence (answers x span) at which at least
@@ -42,40 +43,38 @@ from rag.evidence import Sentence, rank_sentences, with_context
 from rag.filters import Filters
 from rag.generation.extractive import compose
 from rag.pipeline import Pipeline, open_pipeline
-from rag.reading.base import Reader, Reading
+from rag.reading.base import CachedReader, Reader, Reading
 from rag.reading.encoding import Pair
 from rag.reading.factory import reader_for
-from rag.reading.rank import read_evidence
+from rag.reading.rank import Use, read_evidence
 from rag.reading.short_answer import confidence
 from rag.retrieval import Retrieval
 from rag.scope import Scope
 
 SENTENCES = (8, 12, 16, 24, 32, 48)
 PRIORS = (0.0, 0.25, 1.0)
-WINDOWS = (0.0, 0.1, 0.3, 0.5)
+WINDOWS = (0.0, 0.3, 0.5)
+NAMES = (0.0, 0.25, 0.5, 1.0)
 SHORT_PRECISION = 0.6  # of the short answers shown, at least this share must be right
 FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_WORDS = 45  # the issue's ceiling on the median answer
 
 
-class Memo:
-    """A reader that reads each distinct pair once and times what it read."""
+class Timed:
+    """A reader that counts the pairs it reads and the time it takes."""
 
     def __init__(self, reader: Reader) -> None:
         self.name = reader.name
         self._reader = reader
-        self._seen: dict[Pair, Reading] = {}
         self.pairs = 0
         self.seconds = 0.0
 
     def read(self, pairs: Sequence[Pair]) -> list[Reading]:
-        new = [p for p in dict.fromkeys(pairs) if p not in self._seen]
-        if new:
-            started = time.perf_counter()
-            self._seen.update(zip(new, self._reader.read(new), strict=True))
-            self.seconds += time.perf_counter() - started
-            self.pairs += len(new)
-        return [self._seen[p] for p in pairs]
+        started = time.perf_counter()
+        out = self._reader.read(pairs)
+        self.seconds += time.perf_counter() - started
+        self.pairs += len(pairs)
+        return out
 
 
 @dataclass
@@ -126,21 +125,20 @@ def archive_items() -> list[tuple[str, Filters, dict[str, object]]]:
 
 
 @dataclass(frozen=True)
-class Use:
-    """How the reader is used: candidates read, the cheap ranking's weight, the window's."""
+class Setup:
+    """How the reader is used: how many candidates it reads, and how they are scored."""
 
     top: int
-    prior: float
-    window: float
+    use: Use
 
     def read(self, case: Case, reader: Reader) -> list[Sentence]:
         ranked, _ = read_evidence(
-            case.ranked, case.retrieval, reader, self.top, self.prior, case.filters, self.window
+            case.ranked, case.retrieval, reader, self.top, case.filters, self.use
         )
         return ranked
 
 
-def quality(cases: Sequence[Case], reader: Reader, use: Use) -> dict[str, float]:
+def quality(cases: Sequence[Case], reader: Reader, use: Setup) -> dict[str, float]:
     """Per corpus: the gold answer in the best sentence (archive) / key facts in the best
     three (seeds), with the reader used as `use` says."""
     scores: dict[str, list[float]] = {}
@@ -154,7 +152,7 @@ def quality(cases: Sequence[Case], reader: Reader, use: Use) -> dict[str, float]
 
 
 def short_threshold(
-    cases: Sequence[Case], reader: Reader, use: Use
+    cases: Sequence[Case], reader: Reader, use: Setup
 ) -> tuple[float, dict[str, float]]:
     """The lowest confidence whose shown short answers are right often enough."""
     scored = []
@@ -179,7 +177,7 @@ def short_threshold(
 
 
 def answer_floor(
-    cases: Sequence[Case], reader: Reader, use: Use
+    cases: Sequence[Case], reader: Reader, use: Setup
 ) -> tuple[float, list[dict[str, float]]]:
     """The extractive answer's relative floor with the reader (see the module docstring)."""
     rows = []
@@ -210,31 +208,29 @@ def main(argv: list[str] | None = None) -> None:
     loaded = reader_for(settings)
     if loaded is None:
         raise SystemExit("RAG_READER is none: nothing to calibrate")
-    reader = Memo(loaded)
+    timed = Timed(loaded)
+    reader = CachedReader(timed)  # each distinct pair read once across the whole grid
     with temporary_pipeline(settings, settings.seeds_dir, reader=None) as (pipe, _):
         cases = cases_from(pipe, "seeds", seed_items(args.gold))
     if args.archive_index is not None:
         with open_pipeline(settings.updated(data_dir=args.archive_index), reader=None) as pipe:
             cases += cases_from(pipe, "archive", archive_items())
     console = Console()
-    table = Table("sentences", "prior", "window", "seeds", "archive", "mean", "ms / question")
+    table = Table(
+        "sentences", "prior", "window", "named", "seeds", "archive", "mean", "ms / question"
+    )
     grid = []
     for top in SENTENCES:
         for prior in PRIORS:
             for window in WINDOWS:
-                q = quality(cases, reader, Use(top, prior, window))
-                mean = statistics.fmean(q.values())
-                cost = 1000 * reader.seconds / max(1, reader.pairs) * top
-                row = {"sentences": top, "prior": prior, "window": window, **q}
-                grid.append({**row, "mean": round(mean, 4), "ms": round(cost, 1)})
-                cells = [
-                    str(top),
-                    str(prior),
-                    str(window),
-                    str(q.get("seeds")),
-                    str(q.get("archive")),
-                ]
-                table.add_row(*cells, f"{mean:.4f}", f"{cost:.0f}")
+                for named in NAMES:
+                    q = quality(cases, reader, Setup(top, Use(prior, window, named)))
+                    mean = statistics.fmean(q.values())
+                    cost = 1000 * timed.seconds / max(1, timed.pairs) * top
+                    row = {"sentences": top, "prior": prior, "window": window, "named": named}
+                    grid.append({**row, **q, "mean": round(mean, 4), "ms": round(cost, 1)})
+                    cells = [str(v) for v in (*row.values(), q.get("seeds"), q.get("archive"))]
+                    table.add_row(*cells, f"{mean:.4f}", f"{cost:.0f}")
     console.print(table)
     # The best mean; among equals the fewest sentences read (the cheapest), then the middle.
     best = max(
@@ -244,9 +240,11 @@ def main(argv: list[str] | None = None) -> None:
             -g["sentences"],
             -abs(float(g["prior"]) - 0.25),
             -abs(float(g["window"]) - 0.3),
+            -abs(float(g["named"]) - 0.5),
         ),
     )
-    use = Use(int(best["sentences"]), float(best["prior"]), float(best["window"]))
+    weights = Use(float(best["prior"]), float(best["window"]), float(best["named"]))
+    use = Setup(int(best["sentences"]), weights)
     cut, shown = short_threshold(cases, reader, use)
     console.print(f"chosen: {best}; short-answer threshold {cut} ({shown})")
     floor, floors = answer_floor(cases, reader, use)
@@ -257,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         args.out,
         {
             "about": "Written by `python -m eval.calibrate_reader` on the calibration split only; "
-            "sets Settings.reader_sentences, rag.reading.rank.PRIOR and WINDOW, "
+            "sets Settings.reader_sentences, rag.reading.rank.PRIOR, WINDOW and NAMED, "
             "Settings.short_answer_threshold and rag.generation.extractive.READER_FLOOR.",
             "reader": loaded.name,
             "questions": {c: sum(x.corpus == c for x in cases) for c in ("seeds", "archive")},

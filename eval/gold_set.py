@@ -16,6 +16,7 @@ the gold file, which `rag eval --update-baseline` writes.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -79,7 +80,7 @@ class GoldSet:
         if given is not None:
             return given
         if self.meta is not None and self.meta.baseline:
-            return self.path.parent / self.meta.baseline
+            return Path(os.path.normpath(self.path.parent / self.meta.baseline))
         return self.path.with_name(f"{self.path.stem}.baseline.json")
 
     def select(self, split: str | None) -> Selection:

@@ -114,6 +114,21 @@ _SPEAKER = re.compile(
 )
 
 
+_SPECIFIC = re.compile(r"(?<=\w\s)[A-Z][\w'’-]*|\b\d[\d.,%]*")  # names past the first word
+
+
+def specific_terms(question: str) -> set[str]:
+    """The terms of the question's specific words: capitalised names past its first word,
+    and numbers ("What did Hegseth say in 2024?" gives {"hegseth", "2024"})."""
+    return set(terms(" ".join(_SPECIFIC.findall(question))))
+
+
+def missing_share(question: str, text: str) -> float:
+    """The share of the question's specific terms that `text` lacks (0 when it has none)."""
+    specific = specific_terms(question)
+    return len(specific - set(terms(text))) / len(specific) if specific else 0.0
+
+
 def speaker(question: str) -> str | None:
     """The person or source the question attributes its answer to, if it names one."""
     found = _SPEAKER.search(question)

@@ -32,12 +32,12 @@ import numpy as np
 import torch
 
 from eval.answer_metrics import exact_match, f1
+from eval.runinfo import file_sha256
 from eval.train.loop import TrainConfig, collate, train
 from eval.train.reader_data import (
     SQUAD,
     Example,
     archive_pairs,
-    file_sha256,
     read_jsonl,
     squad_pairs,
     write_jsonl,

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from eval.runinfo import file_sha256
 from rag.text import Span, sentences, terms
 
 SQUAD = Path("../shared/datasets/squad-v1.1-train/train-v1.1.json")
@@ -57,14 +58,6 @@ class Example:
 def squad_part(title: str) -> Part:
     """One article in ten, by the hash of its title, is held out from training."""
     return "heldout" if int(hashlib.sha256(title.encode()).hexdigest(), 16) % 10 == 0 else "train"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

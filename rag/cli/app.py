@@ -21,6 +21,8 @@ from rag.cli.bench import bench_app
 from rag.cli.eval import eval_command
 from rag.cli.llm import llm_app
 from rag.cli.output import (
+    GeneratorOption,
+    ReaderOption,
     domain_errors,
     err,
     ingest_bar,
@@ -92,12 +94,8 @@ def ask(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only these source ids")
     ] = None,
-    generator: Annotated[
-        str | None, typer.Option("--generator", help="extractive|openai|local")
-    ] = None,
-    reader: Annotated[
-        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
-    ] = None,
+    generator: GeneratorOption = None,
+    reader: ReaderOption = None,
     stream: Annotated[
         bool, typer.Option("--stream", help="Print the answer as it is generated")
     ] = False,

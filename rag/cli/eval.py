@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from rag.cli.output import domain_errors, err, out, progress_bar, settings_with
+from rag.cli.output import (
+    GeneratorOption,
+    ReaderOption,
+    domain_errors,
+    err,
+    out,
+    progress_bar,
+    settings_with,
+)
 
 DEFAULT_GOLD = Path("eval/gold/news.jsonl")
 
@@ -20,12 +28,8 @@ def eval_command(
         Path | None,
         typer.Option(help="Articles to index in a temporary index (default: seeds/)"),
     ] = None,
-    generator: Annotated[
-        str | None, typer.Option("--generator", help="extractive|openai|local")
-    ] = None,
-    reader: Annotated[
-        str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
-    ] = None,
+    generator: GeneratorOption = None,
+    reader: ReaderOption = None,
     results: Annotated[
         Path | None,
         typer.Option("--out", help="Results JSON (default eval/results.json, …-KIND.json)"),

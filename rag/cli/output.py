@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -39,6 +39,13 @@ def domain_errors() -> Iterator[None]:
     except RagError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
+
+
+# Options `rag ask` and `rag eval` share: the setting of that name, for this run only.
+GeneratorOption = Annotated[str | None, typer.Option("--generator", help="extractive|openai|local")]
+ReaderOption = Annotated[
+    str | None, typer.Option("--reader", help="local|none|a CrossEncoder path or id")
+]
 
 
 def settings_with(**overrides: Any) -> Settings:

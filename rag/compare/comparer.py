@@ -28,7 +28,7 @@ from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.injection import is_instruction
 from rag.reading.base import CachedReader, Reader
-from rag.reading.rank import pair, read_ranked
+from rag.reading.rank import READER_ALONE, pair, read_ranked
 from rag.retrieval import Retriever
 from rag.support import why_unsupported
 
@@ -213,7 +213,10 @@ class Comparer:
         def read(ranked: list[Sentence]) -> list[Sentence]:
             if reader is None:
                 return ranked
-            return read_ranked(topic_question(topic), ranked, reader, READ_PER_SOURCE)
+            # The reader alone orders a source's sentences: the answer path's window and
+            # name terms were fitted for questions, not for a topic asked of every source.
+            question = topic_question(topic)
+            return read_ranked(question, ranked, reader, READ_PER_SOURCE, use=READER_ALONE)
 
         if isinstance(found, SourceFinding):
             return select(read(found.ranked), self._per_source, relative_floor=0.75)

@@ -97,7 +97,7 @@ def test_sources_ingest_and_delete(runner: CliRunner) -> None:
 
 def test_a_reader_that_cannot_be_loaded_is_one_line(runner: CliRunner) -> None:
     result = runner.invoke(app, ["ask", "Who won?", "--reader", "/no/such/reranker"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "/no/such/reranker" in lines[0], result.output
     assert "Traceback" not in result.output

@@ -11,7 +11,7 @@ from rag.answerability import READER_WEIGHTS, WEIGHTS, Features, probability
 from rag.chain import AnswerChain
 from rag.config import Settings
 from rag.generation.extractive import ExtractiveGenerator
-from rag.reading.rank import before, read_evidence
+from rag.reading.rank import Use, before, read_evidence
 from rag.retrieval import Retriever
 from rag.store import ChunkStore
 from tests.conftest import FakeReader, fake_store
@@ -102,3 +102,30 @@ def test_an_llm_reads_the_readers_best_evidence(store: ChunkStore, settings: Set
     _, user = model.calls[0]
     assert read[0].text in str(user.content)  # the one sentence it reads is the reader's best
     assert answer.citations[0].quote == read[0].text
+
+
+class SameScore:
+    """A reader that finds every sentence equally likely to answer (reads word pieces only)."""
+
+    name = "same"
+
+    def read(self, pairs):  # type: ignore[no-untyped-def]
+        from rag.reading.base import Reading
+
+        return [Reading(0.9) for _ in pairs]
+
+
+def test_a_sentence_whose_passage_lacks_the_questions_name_ranks_below(
+    settings: Settings, tmp_path: Path
+) -> None:
+    twins = {
+        "a.txt": "Stars\nAstronomers at the Nipasuar observatory catalogued 366 new stars.",
+        "b.txt": "Stars\nAstronomers at the Nalibuar observatory catalogued 212 new stars.",
+    }
+    with fake_store(settings, tmp_path / "twins", twins) as twin_store:
+        chain = AnswerChain(Retriever(twin_store, settings), ExtractiveGenerator(), settings)
+        retrieval, cheap = chain.retrieve("How many stars did the Nalibuar observatory list?")
+        ranked, _ = read_evidence(cheap, retrieval, SameScore(), top=4)
+    assert "Nalibuar" in ranked[0].text
+    unpenalised, _ = read_evidence(cheap, retrieval, SameScore(), top=4, use=Use(named=0.0))
+    assert unpenalised[0].score == unpenalised[1].score  # only the names told them apart
