@@ -33,10 +33,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eval.support_polarity import implicit_negation, reversed_word
+from eval.support_pools import NamePool, Without, blocks_of
 from eval.support_right import contraction, reordered, trimmed
 from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
 from rag.documents import Document
-from rag.support import calendar, name_terms, numbers
+from rag.support.exact import calendar, name_terms, numbers
 from rag.text import sentences
 
 PAIRS = Path(__file__).parent / "gold" / "support_pairs.jsonl"
@@ -159,7 +160,11 @@ def swapped_name(s: str, names: Sequence[str], rng: random.Random) -> str | None
     if not runs or not names:
         return None
     m = rng.choice(runs)
-    other = rng.choice([n for n in names if n.split()[-1] not in s] or [""])
+    if isinstance(names, NamePool):
+        pool = names.last_word_not_in(s)
+        other = rng.choice(pool) if len(pool) else rng.choice([""])
+    else:
+        other = rng.choice([n for n in names if n.split()[-1] not in s] or [""])
     return s[: m.start()] + other + s[m.end() :] if other else None
 
 
@@ -194,8 +199,10 @@ def variants(
     others: Sequence[tuple[str, Document]],
     names: Sequence[str],
     rng: random.Random,
+    outlets: Sequence[str],
 ) -> Iterator[tuple[str, bool, str | None]]:
-    """(kind, right, claim) for one sentence; claim None where the rule does not apply."""
+    """(kind, right, claim) for one sentence; claim None where the rule does not apply;
+    `outlets`: those of the other articles, sorted."""
     yield "verbatim", True, s
     yield "attributed", True, f"According to {doc.outlet}, {lower_first(s)}" if doc.outlet else None
     yield "clause", True, first_clause(s)
@@ -205,7 +212,6 @@ def variants(
     yield "number", False, changed_number(s, rng)
     yield "date", False, changed_date(s, rng)
     yield "name", False, swapped_name(s, names, rng)
-    outlets = sorted({o.outlet for _, o in others if o.outlet and o.outlet != doc.outlet})
     yield (
         "outlet",
         False,
@@ -248,18 +254,26 @@ def build_pairs(
     docs = list(docs)
     pool = [(doc.text[sp.start : sp.end], doc) for doc in docs for sp in sentences(doc.text)]
     pool = [(s, d) for s, d in pool if checkable(s)]
-    names = sorted({m.group() for s, _ in pool for m in _NAME_RUN.finditer(s)})
+    names = NamePool(sorted({m.group() for s, _ in pool for m in _NAME_RUN.finditer(s)}))
+    all_outlets = sorted({d.outlet for _, d in pool if d.outlet})
+    blocks = blocks_of(pool)
     out: list[Pair] = []
     for doc in docs:
-        own = [s for s, d in pool if d is doc]
+        first, end = blocks.get(doc.source_id, (0, 0))
+        own = [s for s, d in pool[first:end] if d is doc]
         if per_article and len(own) > per_article:
             own = rng.sample(own, per_article)
-        others = [(s, d) for s, d in pool if d.source_id != doc.source_id]
-        foreign = [n for n in names if not any(n in s for s in own)]
+        others = Without(pool, first, end)
+        foreign = names.not_in(own)
+        outlets = [o for o in all_outlets if o != doc.outlet]
         known = known_names(doc.text)
         for i, s in enumerate(own):
             context = tuple(x for x in (doc.outlet, doc.title) if x)
-            made = [(k, r, c) for k, r, c in variants(s, doc, others, foreign, rng) if r or c != s]
+            made = [
+                (k, r, c)
+                for k, r, c in variants(s, doc, others, foreign, rng, outlets)
+                if r or c != s
+            ]
             own_rng = random.Random(f"{seed}:{doc.source_id}:{i}")
             made += [(k, r, c) for k, r, c in verifier_variants(s, known, own_rng) if c != s]
             for kind, right, claim in made:
