@@ -56,6 +56,19 @@ def _export_float(model: torch.nn.Module, tokenizer: Any, path: Path) -> None:
     )
 
 
+def to_int8(model: torch.nn.Module, tokenizer: Any, target: Path) -> None:
+    """Export `model` (on the CPU) to ONNX and quantize it to int8 weights at `target`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        with torch.no_grad():
+            _export_float(model, tokenizer, fp32)
+        # Per-channel scales: per-tensor int8 cost 3 points of span F1 on the held-out
+        # pairs (76.9 -> 73.6), per-channel keeps it (76.8) and reads faster.
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
+
+
 def _onnx_scores(reader: OnnxReader, examples: list[Example]) -> tuple[dict[str, float], float]:
     """Held-out figures through the serving path, and its pairs per second."""
     pairs = [Pair(e.question, e.sentence, e.title, e.before) for e in examples]
@@ -105,15 +118,7 @@ def export_reader(out: Path, models: Path = MODELS, traps: bool = False) -> dict
     model.cpu()
     models.mkdir(parents=True, exist_ok=True)
     target = models / "reader.onnx"
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "reader-fp32.onnx"
-        with torch.no_grad():
-            _export_float(model, tokenizer, fp32)
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        # Per-channel scales: per-tensor int8 cost 3 points of span F1 on the held-out
-        # pairs (76.9 -> 73.6), per-channel keeps it (76.8) and reads faster.
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    to_int8(model, tokenizer, target)
     card = _card(log, float_scores, target)
     (models / "reader.json").write_text(json.dumps(card, indent=2) + "\n")
     started = time.perf_counter()

