@@ -171,7 +171,7 @@ def ask_case(
     started = time.perf_counter()
     answer = pipe.chain.ask(item.question, filters=case.filters, mode=case.mode, as_of=case.as_of)
     latency = (time.perf_counter() - started) * 1000
-    scores = score_question(item, answer, pipe.settings.support_threshold)
+    scores = score_question(item, answer, pipe.chain.judge.threshold)
     if extra is not None:
         scores.update(extra(case, answer))
     if judge is not None:

@@ -15,6 +15,7 @@ held-out figures are out of sample.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections import defaultdict
@@ -27,8 +28,10 @@ from rich.table import Table
 from eval.results import write_json
 from eval.support_pairs import PAIRS, Pair, build_pairs, read_pairs, write_pairs
 from rag.documents import Document, load_documents
-from rag.support import check
+from rag.support.exact import check
+from rag.support.judge import Quote, SupportJudge, Verdict
 from rag.text import sentences
+from rag.verification.factory import verifier_for
 
 ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")
 CALIBRATION = Path(__file__).parent / "calibration_support.json"
@@ -38,22 +41,32 @@ GRID = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 
 
 def caught(pair: Pair, coverage: float) -> bool:
+    """Whether the exact checks alone, at `coverage`, remove the claim."""
     return check(pair.claim, [pair.quote], pair.context).reason(coverage) is not None
 
 
-def scores(pairs: Sequence[Pair], coverage: float) -> dict[str, float | int]:
-    """Right kept, wrong caught (and by kind), the check's time per claim."""
+def judged(pairs: Sequence[Pair], judge: SupportJudge) -> dict[str, bool]:
+    """Pair id -> removed, as the product decides (rag/support/judge.py)."""
+    items = [(p.claim, [Quote(p.quote, p.id, p.context)]) for p in pairs]
+    verdicts: list[Verdict] = []
+    for at in range(0, len(items), 256):
+        verdicts += judge.verdicts(items[at : at + 256])
+    return {p.id: v.reason is not None for p, v in zip(pairs, verdicts, strict=True)}
+
+
+def scores(pairs: Sequence[Pair], judge: SupportJudge) -> dict[str, float | int]:
+    """Right kept, wrong caught (and by kind), the judgement's time per claim."""
     right = [p for p in pairs if p.right]
     wrong = [p for p in pairs if not p.right]
     started = time.perf_counter()
-    flags = {p.id: caught(p, coverage) for p in pairs}
+    flags = judged(pairs, judge)
     per_check_ms = (time.perf_counter() - started) * 1000 / max(1, len(pairs))
     out: dict[str, float | int] = {
         "right": len(right),
         "wrong": len(wrong),
         "right_kept": _share([not flags[p.id] for p in right]),
         "wrong_caught": _share([flags[p.id] for p in wrong]),
-        "ms_per_check": round(per_check_ms, 3),
+        "ms_per_claim": round(per_check_ms, 3),
     }
     kinds: dict[str, list[bool]] = defaultdict(list)
     for p in pairs:
@@ -110,6 +123,19 @@ def calibrate_recite(best: Sequence[tuple[Pair, float]], coverage: float) -> flo
     return 1.0
 
 
+def per_kind(pairs: Sequence[Pair], cap: int, seed: int = 7) -> list[Pair]:
+    """At most `cap` pairs of each (split, kind), drawn with `seed`."""
+    groups: dict[tuple[str, str], list[Pair]] = defaultdict(list)
+    for p in pairs:
+        groups[(p.split, p.kind)].append(p)
+    rng = random.Random(seed)
+    return [
+        p
+        for key in sorted(groups)
+        for p in (groups[key] if len(groups[key]) <= cap else rng.sample(groups[key], cap))
+    ]
+
+
 def _share(flags: Sequence[bool]) -> float:
     return round(sum(flags) / len(flags), 3) if flags else float("nan")
 
@@ -139,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.add_argument("--write-pairs", action="store_true")
     args.add_argument("--coverage", type=float, default=None)
     args.add_argument("--recite", action="store_true", help="what re-citing rescues")
+    args.add_argument(
+        "--verifier", default=None, help="local | none | a CrossEncoder (default: the settings')"
+    )
+    args.add_argument(
+        "--per-kind", type=int, default=400, help="archive pairs kept per kind and split"
+    )
     opts = args.parse_args(argv)
     console = Console()
     if opts.write_pairs:  # the local model's restatements (eval/support_restate.py) stay
@@ -150,11 +182,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not ARCHIVE.is_dir():
             raise SystemExit(f"no shared archive at {ARCHIVE}: run without --archive")
         docs["archive"] = list(load_documents([ARCHIVE]))
-        sets["archive"] = build_pairs(docs["archive"], "archive", opts.per_article)
+        sets["archive"] = per_kind(
+            build_pairs(docs["archive"], "archive", opts.per_article), opts.per_kind
+        )
     every = [p for ps in sets.values() for p in ps]
     from rag.config import Settings
 
     defaults = Settings(_env_file=None)
+    if opts.verifier is not None:
+        defaults = defaults.model_copy(update={"verifier": opts.verifier})
     coverage = opts.coverage if opts.coverage is not None else defaults.claim_coverage
     bar = defaults.recite_coverage
     if opts.calibrate:
@@ -166,12 +202,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             fitted |= {"recite_coverage": bar, "max_rescued": MAX_RESCUED}
         write_json(CALIBRATION, {**fitted, "pairs": {k: len(v) for k, v in sets.items()}})
         console.print(f"fitted on calibration: {fitted} -> {CALIBRATION}")
-    title = f"support check, coverage share {coverage}" + (
+    judge = SupportJudge(verifier_for(defaults), coverage)
+    title = f"support, verifier {judge.name} at {judge.threshold}, coverage share {coverage}" + (
         f", re-cite share {bar}" if opts.recite else ""
     )
     table = Table(title=title)
     rows = {
-        f"{name} {split}": scores([p for p in ps if p.split == split], coverage)
+        f"{name} {split}": scores([p for p in ps if p.split == split], judge)
         for name, ps in sets.items()
         for split in ("calibration", "heldout")
     }

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eval.support_polarity import implicit_negation, reversed_word
-from eval.support_pools import NamePool, Without, blocks_of
+from eval.support_pools import NamePool, blocks_of, without
 from eval.support_right import contraction, reordered, trimmed
 from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
 from rag.documents import Document
@@ -263,7 +263,7 @@ def build_pairs(
         own = [s for s, d in pool[first:end] if d is doc]
         if per_article and len(own) > per_article:
             own = rng.sample(own, per_article)
-        others = Without(pool, first, end)
+        others = without(pool, first, end)
         foreign = names.not_in(own)
         outlets = [o for o in all_outlets if o != doc.outlet]
         known = known_names(doc.text)

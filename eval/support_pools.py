@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import overload
+from typing import TypeVar, overload
 
 from rag.documents import Document
+
+T = TypeVar("T")
 
 
 def blocks_of(pool: Sequence[tuple[str, Document]]) -> dict[str, tuple[int, int]]:
@@ -24,44 +26,20 @@ def blocks_of(pool: Sequence[tuple[str, Document]]) -> dict[str, tuple[int, int]
     return blocks
 
 
-class Without(Sequence[tuple[str, Document]]):
-    """`pool` without its items [first, end), without copying it (one article's view of
-    every other article's sentences)."""
+class Gaps(Sequence[T]):
+    """`items` without the positions `gone` (sorted), without copying them."""
 
-    def __init__(self, pool: Sequence[tuple[str, Document]], first: int, end: int) -> None:
-        self._pool, self._first, self._gap = pool, first, end - first
-
-    def __len__(self) -> int:
-        return len(self._pool) - self._gap
-
-    @overload
-    def __getitem__(self, i: int) -> tuple[str, Document]: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[tuple[str, Document]]: ...
-    def __getitem__(self, i: int | slice) -> tuple[str, Document] | Sequence[tuple[str, Document]]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self._pool[i if i < self._first else i + self._gap]
-
-
-class _Gaps(Sequence[str]):
-    """`items` without the positions `gone` (sorted)."""
-
-    def __init__(self, items: Sequence[str], gone: Sequence[int]) -> None:
+    def __init__(self, items: Sequence[T], gone: Sequence[int]) -> None:
         self._items, self._gone = items, gone
 
     def __len__(self) -> int:
         return len(self._items) - len(self._gone)
 
     @overload
-    def __getitem__(self, i: int) -> str: ...
+    def __getitem__(self, i: int) -> T: ...
     @overload
-    def __getitem__(self, i: slice) -> Sequence[str]: ...
-    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+    def __getitem__(self, i: slice) -> Sequence[T]: ...
+    def __getitem__(self, i: int | slice) -> T | Sequence[T]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -75,7 +53,15 @@ class _Gaps(Sequence[str]):
         return self._items[i]
 
 
-class NamePool(_Gaps):
+def without(
+    pool: Sequence[tuple[str, Document]], first: int, end: int
+) -> Gaps[tuple[str, Document]]:
+    """`pool` without its items [first, end): one article's view of every other article's
+    sentences."""
+    return Gaps(pool, range(first, end))
+
+
+class NamePool(Gaps[str]):
     """Sorted names (runs of capitalised words), and the views a pair builder asks for:
     the names that occur in none of an article's sentences, and of those, the names whose
     last word is not in a sentence. A name occurs in a text only where a capital letter
@@ -111,10 +97,10 @@ class NamePool(_Gaps):
             gone |= self._found(text, self._at, self._longest)
         view = NamePool.__new__(NamePool)
         view.__dict__.update(self.__dict__)
-        _Gaps.__init__(view, self._names, sorted(gone))
+        Gaps.__init__(view, self._names, sorted(gone))
         return view
 
-    def last_word_not_in(self, text: str) -> _Gaps:
+    def last_word_not_in(self, text: str) -> Gaps[str]:
         """Of these names, those whose last word does not occur in `text`."""
         gone = set(self._gone) | self._found(text, self._by_last, self._longest_last)
-        return _Gaps(self._names, sorted(gone))
+        return Gaps(self._names, sorted(gone))

@@ -139,6 +139,13 @@ class Answer(BaseModel):
         None, description="The reader's short answer, when it is confident; cited as [n]."
     )
     reader: str | None = Field(None, description="The reading model that ranked the evidence.")
+    support_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="The support a claim needs: an LLM sentence under it is not shown, and "
+        "a claim's `support` is read against it (one number decides both).",
+    )
     dropped_citations: list[int] = Field(
         default_factory=list, description="Markers in the model's text that matched no evidence."
     )

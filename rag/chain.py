@@ -38,7 +38,8 @@ from rag.reading.rank import read_evidence
 from rag.reading.short_answer import short_answer
 from rag.retrieval import Retrieval, Retriever
 from rag.scope import Scope
-from rag.support import Release
+from rag.support.judge import SupportJudge
+from rag.support.release import Release
 
 EventName = Literal["sources", "delta", "citation", "done"]
 NO_CITATION = "the LLM gave no valid citation"
@@ -83,16 +84,18 @@ class AnswerChain:
         generator: Generator,
         settings: Settings,
         reader: Reader | None = None,
+        judge: SupportJudge | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings
         self.reader = reader
+        # Whether an LLM sentence's quotes back it (no verifier unless given: the pipeline
+        # gives the one RAG_VERIFIER names).
+        self.judge = judge or SupportJudge(None, settings.claim_coverage)
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
         llm = generator if isinstance(generator, ChatGenerator) else None
-        self.comparer = Comparer(
-            retriever, llm, min_coverage=settings.claim_coverage, reader=reader
-        )
+        self.comparer = Comparer(retriever, llm, judge=self.judge, reader=reader)
 
     def ask(
         self,
@@ -185,10 +188,11 @@ class AnswerChain:
         if not refused:
             threshold = self.settings.short_answer_threshold
             answer.short_answer = short_answer(ranked, answer.citations, threshold)
+        answer.support_threshold = self.judge.threshold
         yield Event("done", answer)
 
     def _release(self, evidence: Sequence[Sentence]) -> Release:
-        return Release(evidence, self.settings.claim_coverage, self.settings.recite_coverage)
+        return Release(evidence, self.judge, self.settings.recite_coverage)
 
     def _generate(
         self, ranked: list[Sentence], retrieval: Retrieval
@@ -206,7 +210,9 @@ class AnswerChain:
             for piece in generator.stream(retrieval.question, evidence):
                 text += piece
                 yield Event("delta", piece)
-            return Generated(generator.name, text, validate(text, evidence), None)
+            return Generated(
+                generator.name, text, validate(text, evidence, self.judge.support), None
+            )
         release, reason = self._release(evidence), None
         try:
             for strict in (False, True):
@@ -216,15 +222,17 @@ class AnswerChain:
                         yield Event("delta", sentence)
                 for sentence in release.finish():
                     yield Event("delta", sentence)
-                if validate(release.raw, evidence).citations or is_refusal(release.raw):
+                if validate(release.raw, evidence, self.judge.support).citations or is_refusal(
+                    release.raw
+                ):
                     break  # else one stricter retry (nothing of this one was shown)
             else:
                 reason = NO_CITATION
         except GenerationError as exc:
             reason = str(exc)
         # Markers that named no evidence stay reported, though their sentences are gone.
-        dropped = validate(release.raw, evidence).dropped
-        checked = replace(validate(release.text, evidence), dropped=dropped)
+        dropped = validate(release.raw, evidence, self.judge.support).dropped
+        checked = replace(validate(release.text, evidence, self.judge.support), dropped=dropped)
         if reason is None and checked.citations:
             return Generated(
                 generator.name, release.text, checked, None, release.removed, release.recited
@@ -233,7 +241,13 @@ class AnswerChain:
         text = "".join(self._fallback.stream(retrieval.question, evidence))
         yield Event("delta", {"replace": text})
         why = reason or (MODEL_REFUSED if release.refused else NOTHING_SUPPORTED)
-        return Generated(self._fallback.name, text, validate(text, evidence), why, release.removed)
+        return Generated(
+            self._fallback.name,
+            text,
+            validate(text, evidence, self.judge.support),
+            why,
+            release.removed,
+        )
 
     def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
         started = time.perf_counter()
@@ -277,6 +291,7 @@ class AnswerChain:
                 retrieved=source_refs(result.citations),
                 fallback=result.fallback_reason is not None,
                 fallback_reason=result.fallback_reason,
+                support_threshold=self.judge.threshold,
                 **scope.fields(),
             ),
         )

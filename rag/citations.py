@@ -1,22 +1,21 @@
-"""Citations: parse `[n]` markers, validate them against the evidence, score support.
+"""Citations: parse `[n]` markers and validate them against the evidence.
 
 An answer is split into claims (sentences with the markers that follow or end them).
 A marker whose number names no evidence sentence is dropped from the citations and
-reported. A claim's support is how much of its content the quoted sentences contain:
-the share of the claim's terms (stop words removed, stemmed) found in the quotes.
-It is 1.0 for a verbatim quote and falls as a paraphrase drifts from its source.
+reported. Each claim carries its support score, given by the caller (the support judge,
+rag/support/judge.py, whose score also decides what is shown).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer import Citation, Claim
 from rag.dates import parse_date
 from rag.evidence import Sentence
-from rag.text import negated_terms, sentences, terms
+from rag.text import sentences
 
 # "[1]", "[1][2]", "[1, 2]", "[1,2,3]"
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -73,30 +72,6 @@ def split_claims(answer: str) -> list[ParsedClaim]:
     return claims
 
 
-POLARITY_PENALTY = 0.5
-
-
-def support(claim: str, quotes: Sequence[str]) -> float:
-    """Share of the claim's distinct terms present in the quotes (1.0 if it has none).
-
-    Halved when the claim and the quotes disagree on negation of a shared term
-    ("the deal was signed" cited to "the deal was not signed").
-    """
-    claim_terms = set(terms(claim))
-    if not claim_terms:
-        return 1.0
-    quoted: set[str] = set()
-    quote_negated: set[str] = set()
-    for quote in quotes:
-        quoted.update(terms(quote))
-        quote_negated.update(negated_terms(quote))
-    score = len(claim_terms & quoted) / len(claim_terms)
-    shared = claim_terms & quoted
-    if (negated_terms(claim) ^ quote_negated) & shared:
-        score *= POLARITY_PENALTY
-    return round(score, 4)
-
-
 @dataclass(frozen=True)
 class Validated:
     citations: list[Citation]
@@ -121,8 +96,12 @@ def to_citation(n: int, sentence: Sentence) -> Citation:
     )
 
 
-def validate(answer: str, evidence: Sequence[Sentence]) -> Validated:
-    """Map markers to evidence (numbered from 1), drop unknown ones, score every claim."""
+Scorer = Callable[[str, Sequence[Sentence]], float]  # a claim against its cited sentences
+
+
+def validate(answer: str, evidence: Sequence[Sentence], score: Scorer) -> Validated:
+    """Map markers to evidence (numbered from 1), drop unknown ones, and give every claim
+    its support `score` (rag/support/judge.py: the one score that decides what is shown)."""
     cited: dict[int, Citation] = {}
     dropped: list[int] = []
     claims: list[Claim] = []
@@ -132,8 +111,8 @@ def validate(answer: str, evidence: Sequence[Sentence]) -> Validated:
         for n in valid:
             cited.setdefault(n, to_citation(n, evidence[n - 1]))
         if valid:
-            score = support(parsed.text, [evidence[n - 1].text for n in valid])
-            claims.append(Claim(text=parsed.text, citations=valid, support=score))
+            support = score(parsed.text, [evidence[n - 1] for n in valid])
+            claims.append(Claim(text=parsed.text, citations=valid, support=support))
         elif parsed.text:
             claims.append(Claim(text=parsed.text, citations=[], support=0.0))
     return Validated(

@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -100,7 +101,17 @@ class Settings(BaseSettings):
     refusal_threshold: float = Field(0.1363, ge=0.0, le=1.0)
     extractive_sentences: int = Field(3, ge=1, le=10)
     evidence_sentences: int = Field(10, ge=1, le=40)  # numbered sentences shown to an LLM
-    support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim counts as supported above it
+    # --- support -------------------------------------------------------------------
+    # The model that reads an LLM sentence against its cited quotes (rag/verification/):
+    # "local" = the verifier trained here, shipped in the package (int8 ONNX, no torch);
+    # "none" = the exact checks and the share of words (claim_coverage) alone; anything
+    # else is a folder or Hugging Face id of a sentence-transformers CrossEncoder.
+    verifier: str = "local"
+    # The one support threshold (rag/support/judge.py): a sentence is shown, and not flagged
+    # as weak, exactly when its support reaches it. None: the verifier's own, fitted on
+    # calibration pairs and kept in its model card (0.5 for a CrossEncoder); claim_coverage
+    # without a verifier. The API serves it (GET /v1/config) and the page reads it there.
+    support_threshold: float | None = Field(None, ge=0.0, le=1.0)
     # The share of an LLM sentence's content words its quotes (and their outlet and title)
     # must hold for it to be shown (rag/support.py); fitted on the calibration pairs of
     # `python -m eval.support --archive --calibrate` (eval/calibration_support.json): the
@@ -174,11 +185,13 @@ class Settings(BaseSettings):
     local_evidence_sentences: int = Field(6, ge=1, le=40)
     local_start_timeout_s: float = Field(180.0, gt=0)  # a cold 1 GB load on a slow disk
 
-    @field_validator("reader")
+    @field_validator("reader", "verifier")
     @classmethod
-    def _reader_named(cls, value: str) -> str:
+    def _model_named(cls, value: str, info: ValidationInfo) -> str:
         if not value.strip():
-            raise ValueError("reader must be 'local', 'none' or a CrossEncoder path or id")
+            raise ValueError(
+                f"{info.field_name} must be 'local', 'none' or a CrossEncoder path or id"
+            )
         return value.strip()
 
     @field_validator("embedder")

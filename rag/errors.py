@@ -51,3 +51,7 @@ class UnknownConversationError(RagError):
 
 class ReaderError(RagError):
     """The reading model cannot be loaded (unknown name, missing or corrupt file) or failed."""
+
+
+class VerifierError(RagError):
+    """The support verifier cannot be loaded (unknown name, missing or corrupt file)."""

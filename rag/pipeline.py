@@ -25,6 +25,9 @@ from rag.reading.base import Reader
 from rag.reading.factory import reader_for
 from rag.retrieval import Retriever
 from rag.store import ChunkStore, open_store
+from rag.support.judge import SupportJudge
+from rag.verification.base import Verifier
+from rag.verification.factory import verifier_for
 
 
 def make_guard(settings: Settings) -> LLMGuard:
@@ -106,16 +109,19 @@ def open_pipeline(
     generator: Generator | None = None,
     reset: bool = False,
     reader: Reader | Literal["settings"] | None = "settings",
+    verifier: Verifier | Literal["settings"] | None = "settings",
 ) -> Iterator[Pipeline]:
     """Everything needed to ingest and answer, opened once for the `with` block
     (`reset`: the index emptied first, as `rag ingest --reset` does; `reader`: the one
-    `settings` name unless given, None for none)."""
+    `settings` name unless given, None for none; `verifier` alike)."""
     chosen = reader_for(settings) if reader == "settings" else reader
+    checker = verifier_for(settings) if verifier == "settings" else verifier
+    judge = SupportJudge(checker, settings.claim_coverage)
     with open_store(settings, embedder_for(settings), reset=reset) as store:
         retriever = Retriever(store, settings)
         guard = make_guard(settings)
         generator = generator or make_generator(settings, guard)
-        chain = AnswerChain(retriever, generator, settings, reader=chosen)
+        chain = AnswerChain(retriever, generator, settings, reader=chosen, judge=judge)
         yield Pipeline(
             settings=settings,
             store=store,

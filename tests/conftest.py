@@ -84,6 +84,9 @@ def _unit_tests_use_fakes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     monkeypatch.setenv("RAG_READER", "none")
     monkeypatch.setattr("rag.reading.onnx.OnnxReader.__init__", refuse)
     monkeypatch.setattr("rag.reading.crossencoder.CrossEncoderReader.__init__", refuse)
+    # So is the shipped verifier: unit tests judge support with a fake one or none.
+    monkeypatch.setenv("RAG_VERIFIER", "none")
+    monkeypatch.setattr("rag.verification.onnx.OnnxVerifier.__init__", refuse)
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
     monkeypatch.setattr("uvicorn.Server.run", refuse)
 

@@ -1,5 +1,5 @@
 """Claim verification sets (claim, evidence, label JSON lines, such as FM2 and WiCE in
-../shared/datasets) scored against the support check (rag/support.py): does it keep the
+../shared/datasets) scored against the support judgement (rag/support/judge.py): does it keep the
 supported claims and catch the others?
 
     FM2:  {"text" (the claim), "label": SUPPORTS|REFUTES, "gold_evidence": [{"text",
@@ -14,7 +14,7 @@ label. The page title or section headers are the check's context (names may come
 them). A partially supported claim counts as not supported: the product shows only what
 its quotes back. `balanced_accuracy` is the mean of `supported_kept` and
 `unsupported_caught`; per label, `accuracy` is the share the check got right. No index is
-built: the check reads the claim and its quotes, at the coverage share of the settings.
+built: the judge reads the claim and its quotes, with the verifier of the settings.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.benchmarks.base import BenchmarkError, Limits, need, read_json_lines
-from rag.support import check
+from rag.support.judge import Quote, SupportJudge
 from rag.text import terms
 
 SUPPORTED = frozenset({"supports", "supported", "support", "true", "entailment"})
@@ -105,9 +105,11 @@ def read_claims(path: Path, limits: Limits) -> list[LabelledClaim]:
     return out
 
 
-def judge(item: LabelledClaim, coverage: float) -> str | None:
-    """Why the check would not show the claim (None: it would)."""
-    return check(item.claim, list(item.quotes), list(item.context)).reason(coverage)
+def judge(item: LabelledClaim, support: SupportJudge) -> str | None:
+    """Why the product would not show the claim (None: it would): the exact checks, then
+    the verifier RAG_VERIFIER names, at its threshold (rag/support/judge.py)."""
+    quotes = [Quote(q, "evidence", item.context) for q in item.quotes]
+    return support.verdict(item.claim, quotes).reason
 
 
 def record(item: LabelledClaim, reason: str | None, ms: float) -> dict[str, Any]:

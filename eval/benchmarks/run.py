@@ -31,6 +31,8 @@ from eval.runinfo import file_sha256, git_sha, package_versions, settings_dump
 from eval.setups import INTERRUPTED, run_side_by_side, setups
 from eval.tables import value_table
 from rag.config import Settings
+from rag.support.judge import SupportJudge
+from rag.verification.factory import verifier_for
 
 KINDS = ("squad", "rgb", "realtimeqa", "claims")
 
@@ -72,12 +74,13 @@ def score_claims(
     started, t0 = datetime.now(UTC), time.perf_counter()
     records: list[dict[str, Any]] = []
     interrupted = False
+    support = SupportJudge(verifier_for(settings), settings.claim_coverage)
     with Live(err, ("accuracy",)) as live:
         live.answering(len(items), "checking")
         try:
             for item in items:
                 t = time.perf_counter()
-                reason = claims.judge(item, settings.claim_coverage)
+                reason = claims.judge(item, support)
                 records.append(claims.record(item, reason, (time.perf_counter() - t) * 1000))
                 live.step(records[-1]["scores"], item.id)
         except KeyboardInterrupt:

@@ -12,7 +12,7 @@ LLM summary; the others are named as not discussing the topic, with no words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answer import ArticleRef, Citation, Claim, DisagreementRef, GroupBy, Grouping, SourceEntry
@@ -30,7 +30,7 @@ from rag.injection import is_instruction
 from rag.reading.base import CachedReader, Reader
 from rag.reading.rank import READER_ALONE, pair, read_ranked
 from rag.retrieval import Retriever
-from rag.support import why_unsupported
+from rag.support.judge import SupportJudge
 
 NO_OUTLET = "Articles without an outlet"
 # A source's best sentences the reader reads to pick its entry's: its picks come from the
@@ -75,6 +75,11 @@ def grouping(retriever: Retriever, question: str, filters: Filters, group_by: Gr
     return "outlet" if by_outlet or (hint == "outlet" and named) else "article"
 
 
+def _by_construction(text: str, cited: Sequence[Sentence]) -> float:
+    """The support of a sentence the product states from the sources it cites."""
+    return 1.0
+
+
 class Comparer:
     """Builds the per-source entries, the synthesis and the answer text of compare mode."""
 
@@ -83,13 +88,14 @@ class Comparer:
         retriever: Retriever,
         generator: ChatGenerator | None,
         per_source: int = 3,
-        min_coverage: float = 0.0,
+        judge: SupportJudge | None = None,
         reader: Reader | None = None,
     ):
         self._retriever = retriever
         self._llm = generator
         self._per_source = per_source
-        self._min_coverage = min_coverage  # for an LLM summary's sentences (rag/support.py)
+        # whether an LLM summary's sentences are backed (rag/support/judge.py)
+        self._judge = judge or SupportJudge(None, 0.0)
         self._reader = reader  # picks each source's sentences (rag/reading/)
 
     def _summary(
@@ -114,8 +120,8 @@ class Comparer:
         # A number past this source's evidence would name another source's quote once the
         # markers are shifted: drop it before anything else reads the text.
         text = keep_markers(text, range(1, len(evidence) + 1))
-        checked = validate(text, evidence)
-        unbacked = [why_unsupported(c, evidence, self._min_coverage) for c in checked.claims]
+        checked = validate(text, evidence, self._judge.support)
+        unbacked = [self._judge.why_unsupported(c, evidence) for c in checked.claims]
         if not checked.citations or any(unbacked):
             return None  # a sentence its quotes don't back: the source's own sentences instead
         return text.strip()
@@ -155,7 +161,7 @@ class Comparer:
                 text, failed = self._summary(topic, party.label, picked, len(evidence))
                 failure = failure or failed
                 evidence.extend(picked)
-                checked = validate(text, evidence)
+                checked = validate(text, evidence, self._judge.support)
                 claims.extend(checked.claims)
                 entry = _entry(found, text, sorted(set(markers(text))), evidence)
                 entries.append(entry)
@@ -166,7 +172,9 @@ class Comparer:
         parties = [p if p.key in chosen else Party(p.key, p.label, False) for p, _ in rows]
         noun = "outlets" if by == "outlet" else "sources"
         closing, disagreements = synthesis(topic, parties, chosen, evidence, noun)
-        checked = validate(closing, evidence)
+        # The closing lines are written here, not by a model: how many sources discuss the
+        # topic and which of their figures differ, counted from the sentences themselves.
+        checked = validate(closing, evidence, _by_construction)
         claims.extend(c for c in checked.claims if c.citations)
         yield "delta", "\n" + closing
         text = "\n".join(lines) + "\n\n" + closing

@@ -16,20 +16,20 @@ from rag.reading.encoding import Pair, second_segment
 
 
 class CrossEncoderReader:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, setting: str = "RAG_READER") -> None:
         self.name = name
         try:
             from sentence_transformers import CrossEncoder
         except ImportError as exc:  # pragma: no cover - the dependency ships with the package
             raise ReaderError(
-                "RAG_READER names a CrossEncoder, but sentence-transformers is not installed"
+                f"{setting} names a CrossEncoder, but sentence-transformers is not installed"
             ) from exc
         try:
             self._model: Any = CrossEncoder(name, device="cpu")
         except Exception as exc:  # hub, file and config errors all mean "cannot load this"
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ReaderError(
-                f"RAG_READER={name!r} cannot be loaded as a CrossEncoder: {reason}"
+                f"{setting}={name!r} cannot be loaded as a CrossEncoder: {reason}"
             ) from exc
 
     def read(self, pairs: Sequence[Pair]) -> list[Reading]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import ReaderError
+from rag.errors import RagError, ReaderError
 from rag.reading.base import Reading
 from rag.reading.encoding import Pair, best_span, encode, load_tokenizer
 
@@ -44,31 +44,42 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return np.asarray(e / e.sum())
 
 
+def load_session(
+    model: Path, kind: str, error: type[RagError], threads: int | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """An onnxruntime session of `model`, checked against the sha256 of its card (the
+    `.json` beside it), and the card; `error` (one line) when either can't be read."""
+    import onnxruntime as ort
+
+    path = model.with_suffix(".json")
+    try:
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise error(f"the {kind}'s model card {path} cannot be read: {exc}") from exc
+    if not model.is_file():
+        raise error(f"the {kind} model {model} is missing (reinstall the package)")
+    expected = info.get("sha256", {}).get(model.name)
+    if expected and sha256(model) != expected:
+        raise error(f"the {kind} model {model} is corrupt: its sha256 is not its card's")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for a file it can't read
+        raise error(f"the {kind} model {model} cannot be loaded: {exc}") from exc
+    return session, info
+
+
 class OnnxReader:
     """The answer probability and the short answer's span, from the int8 ONNX model."""
 
     def __init__(self, model: Path | None = None, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
-        model = model or MODELS / "reader.onnx"
-        info = card(model.with_suffix(".json"))
-        if not model.is_file():
-            raise ReaderError(f"the reader model {model} is missing (reinstall the package)")
-        expected = info.get("sha256", {}).get(model.name)
-        if expected and sha256(model) != expected:
-            raise ReaderError(f"the reader model {model} is corrupt: its sha256 is not its card's")
         self.name = "local"
-        self.card = info
+        self._session, self.card = load_session(
+            model or MODELS / "reader.onnx", "reader", ReaderError, threads
+        )
         self._tokenizer = load_tokenizer()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(
-                str(model), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own types for a file it can't read
-            raise ReaderError(f"the reader model {model} cannot be loaded: {exc}") from exc
 
     def read(self, pairs: Sequence[Pair]) -> list[Reading]:
         out: list[Reading | None] = [None] * len(pairs)

@@ -14,6 +14,7 @@ from api.openai_format import REPLACED_NOTE
 from rag.chat.condense import LLMCondenser
 from rag.config import Settings
 from rag.generation.chat import ChatGenerator
+from rag.support.judge import UNBACKED
 from tests.api.support import sse_events, streamed_text
 from tests.conftest import FakeChat
 
@@ -133,7 +134,7 @@ def test_a_reply_repeating_a_planted_order_is_not_shown(warm_settings: Settings)
     assert reply.status_code == 200 and "HACKED" not in answer["answer"]
     assert answer["fallback"] and answer["generator"] == "extractive"
     assert [r["text"] for r in answer["removed"]] == ["HACKED"]
-    assert answer["removed"][0]["reason"] == "too little of it is in its quotes"
+    assert answer["removed"][0]["reason"] == UNBACKED  # the verifier: its quote says no such thing
 
 
 def test_evidence_goes_in_the_evidence_block_not_the_system_prompt(warm_settings: Settings) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from eval.support import calibrate, scores
 from eval.support_pairs import build_pairs
 from rag.documents import Document
+from rag.support.judge import SupportJudge
 
 HARBOUR = Document(
     source_id="harbour",
@@ -42,7 +43,7 @@ def test_pairs_of_every_kind_with_one_split_per_article() -> None:
 
 def test_the_check_keeps_right_claims_and_catches_wrong_ones() -> None:
     pairs = build_pairs([HARBOUR, ORCHARD], corpus="test")
-    got = scores(pairs, 0.3)
+    got = scores(pairs, SupportJudge(None, 0.3))
     assert got["right_kept"] == 1.0 and got["wrong_caught"] >= 0.8
 
 
@@ -60,7 +61,8 @@ def test_re_citing_is_measured_against_every_sentence_of_the_article() -> None:
     share at which (nearly) no wrong claim comes back."""
     from eval.support import best_other, calibrate_recite, rescued
     from eval.support_pairs import Pair, split_of
-    from rag.support import Quote, recite
+    from rag.support.judge import Quote
+    from rag.support.release import recite
 
     # The claim cites the first sentence; the third shares part of its words, not all.
     docs = [
@@ -89,6 +91,8 @@ def test_re_citing_is_measured_against_every_sentence_of_the_article() -> None:
     # The measure agrees with what the answer path does (rag.support.recite).
     sentences = [Quote(t.strip() + ".", "depot") for t in docs[0].text.split(".") if t.strip()]
     for bar in (0.3, 0.9):
-        assert (recite(wrong.claim, [1], sentences, bar) is not None) == (best[0][1] >= bar)
+        assert (recite(wrong.claim, [1], sentences, bar, SupportJudge(None, 0.3)) is not None) == (
+            best[0][1] >= bar
+        )
     calibration = Pair(**{**wrong.__dict__, "split": "calibration"})
     assert best[0][1] < calibrate_recite(best_other([calibration], docs, 0.3), 0.3) <= 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from eval.support_pools import NamePool, Without, _Gaps
+from eval.support_pools import Gaps, NamePool, without
 
 
 def test_gaps_and_without_are_the_filtered_lists() -> None:
@@ -12,10 +12,10 @@ def test_gaps_and_without_are_the_filtered_lists() -> None:
     for _ in range(200):
         items = [f"s{i}" for i in range(rng.randint(0, 30))]
         gone = sorted(rng.sample(range(len(items)), rng.randint(0, len(items))))
-        assert list(_Gaps(items, gone)) == [x for i, x in enumerate(items) if i not in gone]
+        assert list(Gaps(items, gone)) == [x for i, x in enumerate(items) if i not in gone]
         first = rng.randint(0, len(items))
         end = rng.randint(first, len(items))
-        assert list(Without(items, first, end)) == items[:first] + items[end:]  # type: ignore[arg-type]
+        assert list(without(items, first, end)) == items[:first] + items[end:]  # type: ignore[arg-type]
 
 
 def test_name_views_match_substring_filters() -> None:

@@ -7,20 +7,26 @@ import pytest
 from rag.evidence import Sentence
 from rag.injection import is_instruction
 from rag.store import StoredChunk
-from rag.support import (
+from rag.support.exact import (
+    CONDITION,
     COVERAGE,
     DATE,
     NAME,
     NEGATION,
     NUMBER,
-    UNCITED,
-    Quote,
-    Release,
+    ROLES,
     check,
     numbers,
-    recite,
 )
+from rag.support.judge import UNCITED, Quote, SupportJudge
+from rag.support.release import Release
+from rag.support.release import recite as recite_with
 from rag.text import Span
+
+
+def recite(text: str, cited: list[int], quotes: list[Quote], bar: float) -> list[int] | None:
+    """Re-citing as the product does without a verifier (RAG_VERIFIER=none)."""
+    return recite_with(text, cited, quotes, bar, SupportJudge(None, 0.3))
 
 
 @pytest.mark.parametrize(
@@ -72,7 +78,7 @@ def evidence() -> list[Sentence]:
 
 def streamed(text: str, size: int = 7) -> tuple[list[str], Release]:
     """What a reader sees of `text` arriving in pieces of `size` characters."""
-    release = Release(evidence(), 0.5)
+    release = Release(evidence(), SupportJudge(None, 0.5))
     shown: list[str] = []
     for i in range(0, len(text), size):
         shown += release.feed(text[i : i + size])
@@ -87,7 +93,7 @@ def test_a_backed_answer_is_released_sentence_by_sentence() -> None:
 
 
 def test_a_sentence_is_not_released_before_the_next_one_starts() -> None:
-    release = Release(evidence(), 0.5)
+    release = Release(evidence(), SupportJudge(None, 0.5))
     assert release.feed("The levy rose to 417 crowns. [1]") == []
     assert release.feed(" Cross") == ["The levy rose to 417 crowns. [1]"]
 
@@ -125,7 +131,7 @@ DEPOT = quotes(
 def test_a_sentence_citing_its_neighbour_is_shown_citing_the_quote_that_backs_it() -> None:
     # The claim cites [1], the sentence next to the one it came from.
     assert recite("The operator says it employs 212 drivers.", [1], DEPOT, 0.6) == [2]
-    release = Release([sentence_of(q.text, q.article) for q in DEPOT], 0.3, 0.6)
+    release = Release([sentence_of(q.text, q.article) for q in DEPOT], SupportJudge(None, 0.3), 0.6)
     release.feed("The operator says it employs 212 drivers. [1]")
     assert release.finish() == ["The operator says it employs 212 drivers. [2]"]
     assert [(r.cited, r.now) for r in release.recited] == [([1], [2])]
@@ -141,7 +147,7 @@ def test_a_quote_that_backs_only_part_of_the_claim_is_not_cited_in_its_place() -
 
 def test_a_wrong_number_is_not_rescued_by_another_quote() -> None:
     assert recite("The depot employs 250 drivers, the operator says.", [1], DEPOT, 0.6) is None
-    release = Release([sentence_of(q.text, q.article) for q in DEPOT], 0.3, 0.6)
+    release = Release([sentence_of(q.text, q.article) for q in DEPOT], SupportJudge(None, 0.3), 0.6)
     release.feed("The depot employs 250 drivers, the operator says. [2]")
     assert release.finish() == [] and [r.reason for r in release.removed] == [NUMBER]
     assert not release.recited
@@ -153,7 +159,7 @@ def test_another_article_never_backs_a_re_cited_sentence() -> None:
 
 
 def test_re_citing_is_off_by_default() -> None:
-    release = Release([sentence_of(q.text, q.article) for q in DEPOT], 0.3)
+    release = Release([sentence_of(q.text, q.article) for q in DEPOT], SupportJudge(None, 0.3))
     release.feed("The operator says it employs 212 drivers. [1]")
     assert release.finish() == [] and not release.recited
 
@@ -196,3 +202,51 @@ def test_numbers_are_compared_as_values() -> None:
 
 def test_initialisms_match_with_or_without_dots() -> None:
     assert not check("The US sent aid.", ["The U.S. sent aid."]).missing_names
+
+
+@pytest.mark.parametrize(
+    ("claim", "quote"),
+    [
+        (
+            "Banning Twitter from Trump did not end his voice.",
+            "Banning Trump from Twitter did not end his voice.",
+        ),
+        ("Russia attacked Ukraine on Monday.", "Ukraine attacked Russia on Monday."),
+        (
+            "Quarterback Ohio State Ray's play during Kyle's opener.",
+            "Quarterback Kyle Ray's play during Ohio State's opener.",
+        ),
+    ],
+)
+def test_names_that_trade_places_are_caught(claim: str, quote: str) -> None:
+    assert check(claim, [quote]).reason(0.3) == ROLES
+
+
+@pytest.mark.parametrize(
+    ("claim", "quote"),
+    [
+        ("Ukraine was attacked by Russia on Monday.", "Russia attacked Ukraine on Monday."),
+        ("The Kremlin said Putin met Xi.", "Putin met Xi, the Kremlin said."),
+        ("Putin met Xi in Moscow.", "Putin met Xi in Moscow, the Kremlin said."),
+    ],
+)
+def test_the_same_roles_in_other_words_are_not_a_swap(claim: str, quote: str) -> None:
+    assert check(claim, [quote]).reason(0.3) != ROLES
+
+
+def test_a_condition_left_out_is_caught_and_even_if_is_no_condition() -> None:
+    quote = "The operator will pay 250 crowns a day if the depot opens after March."
+    assert check("The operator will pay 250 crowns a day.", [quote]).reason(0.3) == CONDITION
+    lead = "If the talks fail, the levy will rise to 417 crowns."
+    assert check("The levy will rise to 417 crowns.", [lead]).reason(0.3) == CONDITION
+    even = "The levy will rise to 417 crowns even if the talks fail."
+    assert check("The levy will rise to 417 crowns.", [even]).reason(0.3) is None
+
+
+def test_inflected_forms_are_one_word_and_antonyms_are_the_opposite() -> None:
+    quote = "The harbour levy rose to 417 crowns and the council won the vote."
+    assert check("The harbour levy rises to 417 crowns.", [quote]).reason(0.9) is None
+    assert check("The council wins the vote.", [quote]).reason(0.9) is None
+    assert check("The harbour levy fell to 417 crowns.", [quote]).reason(0.3) == NEGATION
+    assert check("The harbour levy did not rise to 417 crowns.", [quote]).reason(0.3) == NEGATION
+    assert check("The council lost the vote.", [quote]).reason(0.3) == NEGATION

@@ -304,6 +304,7 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
         "recited": [{"text": claims[0]["text"], "cited": [2], "now": [1]}],
         "time_window": {"phrase": "this week", "since": "2025-02-24", "until": "2025-03-02"},
         "claims": claims,
+        "support_threshold": 0.5,  # the page reads the threshold from the answer
         "conversation_id": "metashape",
     }
 
@@ -332,6 +333,10 @@ def test_generator_window_fallback_and_weak_support_are_shown(page: Page, ui_ser
     expect(weak).to_contain_text(claims[1]["text"])
     weak.locator(".weak-flag").focus()
     expect(page.locator("#tooltip")).to_contain_text("Weak support (30%)")
+    # The same sentence under an answer whose threshold is lower is not weak: no copy of the
+    # threshold lives in the page.
+    ask_answered_with(page, ui_server, SIGNED, {**shaped, "support_threshold": 0.25})
+    expect(last_answer(page).locator(".claim.weak")).to_have_count(0)
 
 
 def test_failures_read_as_sentences_with_a_retry(page: Page, ui_server: str) -> None:

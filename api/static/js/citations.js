@@ -9,9 +9,14 @@ import { tip } from "./tooltip.js";
 const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
 const TRAILING_MARKERS = /^(?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])+/;
 const REFUSAL = /\bsources\b(?: from [^.]{1,80}?)? (?:don't|do not) cover\b/;
-// The support score is the share of a sentence's content words found in the quotes it cites
-// (rag/citations.py). Under half, most of the sentence is not in what it cites.
-export const WEAK_SUPPORT = 0.5;
+
+/** Whether `claim` is weakly supported: under the threshold the answer carries, the same
+ * number that decides whether an LLM's sentence is shown (rag/support/judge.py). An answer
+ * stored before it carried one flags nothing. */
+export function isWeak(claim, answer) {
+  const threshold = answer.support_threshold;
+  return claim.citations.length > 0 && typeof threshold === "number" && claim.support < threshold;
+}
 
 /** True for a refusal: mode "refusal", or no citations and the refusal wording. */
 export function isRefusal(answer) {
@@ -66,12 +71,12 @@ export function quoteTip(citation) {
   );
 }
 
-function supportTip(claim) {
+function supportTip(claim, answer) {
   const pct = Math.round(claim.support * 100);
   if (!claim.citations.length) return "Not cited: this sentence connects the cited ones.";
-  return claim.support < WEAK_SUPPORT
-    ? `Weak support (${pct}%): much of this sentence is not in the quotes it cites.`
-    : `Support ${pct}%: share of this sentence's words found in the quotes it cites.`;
+  return isWeak(claim, answer)
+    ? `Weak support (${pct}%): the quotes it cites may not say this.`
+    : `Support ${pct}%: how sure the check is that the quotes it cites say this.`;
 }
 
 /** The reader's short answer ("417 crowns"), above the sentences, with its citation. */
@@ -101,20 +106,20 @@ function withShort(text, answer) {
 }
 
 function claimSpan(text, claim, answer, ctx, cited) {
-  const weak = claim.citations.length > 0 && claim.support < WEAK_SUPPORT;
+  const weak = isWeak(claim, answer);
   const span = h(
     "span",
     { class: weak ? "claim weak" : "claim", dataset: { support: claim.support.toFixed(2) } },
     withMarkers(text, answer, ctx, cited),
   );
-  tip(span, () => supportTip(claim));
+  tip(span, () => supportTip(claim, answer));
   if (weak) {
     const flag = h(
       "span",
-      { class: "weak-flag", tabindex: "0", "aria-label": supportTip(claim) },
+      { class: "weak-flag", tabindex: "0", "aria-label": supportTip(claim, answer) },
       "weak",
     );
-    span.append(" ", tip(flag, () => supportTip(claim)));
+    span.append(" ", tip(flag, () => supportTip(claim, answer)));
   }
   return span;
 }

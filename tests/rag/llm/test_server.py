@@ -28,7 +28,7 @@ from rag.generation.chat import ChatGenerator
 from rag.llm import server as localllm
 from rag.llm.client import make_chat_model
 from rag.pipeline import make_generator, open_pipeline
-from rag.support import NUMBER
+from rag.support.exact import NUMBER
 from tests.conftest import free_port
 from tests.servers import llama_server, packaged_model_or_skip, smollm2_gguf
 

@@ -1,0 +1,228 @@
+"""The exact checks of support: what a claim asserts that its quotes plainly do not.
+
+A sentence is backed only if its quotes (with their articles' outlet and title, which a
+sentence may name) contain what it asserts:
+- every number and date it gives ("417", "$1.7 billion", "2027", "March", "Tuesday"),
+- every name past its first word (people, places, outlets: a wrong attribution or a name
+  from another article shows up here), each in its own place (rag/support/roles.py: not
+  "Banning Twitter from Trump" against "Banning Trump from Twitter"),
+- every condition its quote puts on it (not "will pay" against "will pay if delayed"),
+- the same negation of the words they share ("was signed" against "was not signed"),
+- and enough of its content words (`coverage`; the share is calibrated, see
+  eval/support.py: a sentence stitched from two articles shares too little with one).
+Words are compared by lemma ("rose" is "rise", "won" "win"; rag/lexicon), so an
+inflection is no difference and "did not rise" is the negation of "rose". Everything is
+aligned on normalised tokens; a check costs well under a millisecond. What the words
+can't tell (a rise reported as a fall) is the verifier's (rag/support/judge.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.lexicon import antonyms, lemma
+from rag.support.structure import dropped_condition, swapped_roles
+from rag.text import NEGATORS, terms, words
+
+UNCITED = "it cites no quote"
+NUMBER = "a number its quotes don't give"
+DATE = "a date its quotes don't give"
+NAME = "a name its quotes don't give"
+NEGATION = "its quotes say the opposite"
+COVERAGE = "too little of it is in its quotes"
+ROLES = "its quotes give these names other roles"
+CONDITION = "it leaves out its quote's condition"
+
+_SMALL = [
+    *("zero", "one", "two", "three", "four", "five", "six"),
+    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+]
+_WORD_NUMBERS = {w: str(i) for i, w in enumerate(_SMALL)} | {
+    **{"twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100", "thousand": "1000"},
+    **{"dozen": "12", "half": "0.5", "twice": "2"},
+}
+_SCALE = {"million": "m", "billion": "b", "trillion": "t", "thousand": "k"}
+_NUMERAL = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|percent|per cent))?"
+    r"(?:\s+(million|billion|trillion|thousand)s?)?",
+    re.IGNORECASE,
+)
+_MONTHS = [
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_ABBREVIATED = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+_NAME_WORD = re.compile(r"[A-Z][\w'’&-]*")
+# Titles name no one by themselves ("President Varga" is backed by "Varga").
+_TITLES = frozenset(
+    [
+        *("president", "vice", "mr", "mrs", "ms", "dr", "prime", "minister", "secretary"),
+        *("chancellor", "senator", "sen", "rep", "gov", "governor", "general", "gen", "king"),
+        *("queen", "prince", "princess", "pope", "judge", "justice", "chief", "ceo"),
+        *("chairman", "chairwoman", "director", "professor", "prof", "sir", "lord", "lady"),
+        *("mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson"),
+    ]
+)
+# One name written two ways.
+_ALIASES = (
+    (re.compile(r"\bUnited States(?: of America)?\b"), "US"),
+    (re.compile(r"\bUnited Kingdom\b"), "UK"),
+    (re.compile(r"\bEuropean Union\b"), "EU"),
+    (re.compile(r"\bUnited Nations\b"), "UN"),
+)
+_NOT_NAMES = frozenset(_MONTHS + _DAYS) | _TITLES
+_PREFIX = 5  # "Russian" is backed by "Russia", "Ukrainian" by "Ukraine"
+_LETTER = re.compile(r"[^\W\d_]")
+_INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as values: "1,200" and "1200" alike, "$1.7 billion" as "1.7b", "5%" as "5%";
+    small numbers written as words count too ("three" is "3")."""
+    found = set()
+    for m in _NUMERAL.finditer(text):
+        value = m.group(1).rstrip(".,")
+        value = (
+            value.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value) else value
+        )
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        unit = "%" if m.group(2) else _SCALE.get((m.group(3) or "").lower(), "")
+        found.add(value + unit)
+    for w in words(text):
+        if w in _WORD_NUMBERS:
+            found.add(_WORD_NUMBERS[w])
+    return found
+
+
+def calendar(text: str) -> set[str]:
+    """Month and weekday names (abbreviations spelled out)."""
+    out = set()
+    for w in words(text):
+        w = w.rstrip(".")
+        if w in _MONTHS or w in _DAYS:
+            out.add(w)
+        elif w in _ABBREVIATED and w != "may":
+            out.add(_ABBREVIATED[w])
+    return out
+
+
+def name_terms(text: str) -> set[str]:
+    """Terms of the capitalised words past a sentence's first word."""
+    out: set[str] = set()
+    for i, token in enumerate(re.findall(r"\S+", text)):
+        word = token.strip("\"'“”‘’()[],.;:!?")
+        lower = word.lower().rstrip(".")
+        if i > 0 and _NAME_WORD.fullmatch(word) and lower not in _NOT_NAMES:
+            out.update(terms(word))
+    return out
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a claim asserts that its quotes do not, and how much of it they share."""
+
+    missing_numbers: set[str]
+    missing_dates: set[str]
+    missing_names: set[str]
+    negation_differs: bool
+    coverage: float
+    roles_swapped: bool = False
+    condition_dropped: bool = False
+
+    def reason(self, min_coverage: float, sure_negation: float = 0.0) -> str | None:
+        """Why the claim can't be shown, or None. A negation (or a reversed word) counts
+        only where the claim keeps at least `sure_negation` of its words from the quotes:
+        a looser restatement may move a "not" without changing the meaning."""
+        if self.missing_numbers:
+            return NUMBER
+        if self.missing_dates:
+            return DATE
+        if self.missing_names:
+            return NAME
+        if self.roles_swapped:
+            return ROLES
+        if self.condition_dropped:
+            return CONDITION
+        if self.negation_differs and self.coverage >= sure_negation:
+            return NEGATION
+        if self.coverage < min_coverage:
+            return COVERAGE
+        return None
+
+
+def undotted(text: str) -> str:
+    """One spelling per name: "U.S.", "US" and "United States" are all "US"."""
+    text = _INITIALISM.sub(lambda m: m.group().replace(".", ""), text)
+    for pattern, short in _ALIASES:
+        text = pattern.sub(short, text)
+    return text
+
+
+def unknown_names(names: set[str], known: set[str]) -> set[str]:
+    """The name terms no known term matches, in full or (a demonym) by its first letters."""
+    stems = {k[:_PREFIX] for k in known if len(k) >= _PREFIX}
+    return {n for n in names if n not in known and n[:_PREFIX] not in stems}
+
+
+def meanings(text: str) -> set[str]:
+    """Content terms by lemma: "rose", "rises" and "rising" are all "rise"."""
+    return {t for w in words(text) for t in terms(lemma(w))}
+
+
+def negated_meanings(text: str) -> set[str]:
+    """Meanings within the two words after a negator ("did not rise", "failed to win")."""
+    tokens = words(text)
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token in NEGATORS or token.endswith("n't"):
+            out |= {t for w in tokens[i + 1 : i + 3] for t in terms(lemma(w))}
+    return out
+
+
+def _negated_lemmas(tokens: Sequence[str]) -> set[str]:
+    return {
+        lemma(w)
+        for i, token in enumerate(tokens)
+        if token in NEGATORS or token.endswith("n't")
+        for w in tokens[i + 1 : i + 3]
+    }
+
+
+def reversed_words(claim: str, quoted: str) -> set[str]:
+    """Content words of the claim whose WordNet antonym the quotes state (not negated)
+    while they hold no form of the word: "fell" against "rose", but not "rose" against
+    "rose after it fell", nor "lacks" against "doesn't have"."""
+    tokens = words(quoted)
+    held = {lemma(w) for w in tokens}
+    stated = held - _negated_lemmas(tokens)
+    return {
+        w
+        for w in words(claim)
+        if len(w) > 2 and terms(w) and lemma(w) not in held and stated & antonyms(w)
+    }
+
+
+def check(claim: str, quotes: Sequence[str], context: Sequence[str] = ()) -> Check:
+    """`claim` against its `quotes`; `context` (outlets, titles) may supply names."""
+    claim = undotted(claim)
+    quoted = undotted(" ".join(quotes))
+    around = " ".join([quoted, *map(undotted, context)])
+    claim_terms = meanings(claim)
+    known = meanings(around) | set(terms(around))
+    # A number's digits may be split by the term splitter ("1.7"): compare values, not terms.
+    plain = {t for t in claim_terms if not t.replace(".", "").isdigit()}
+    shared = claim_terms & meanings(quoted)
+    return Check(
+        missing_numbers=numbers(claim) - numbers(quoted),
+        missing_dates=calendar(claim) - calendar(around),
+        missing_names=unknown_names(name_terms(claim), known),
+        negation_differs=bool((negated_meanings(claim) ^ negated_meanings(quoted)) & shared)
+        or bool(reversed_words(claim, quoted)),
+        coverage=len(plain & known) / len(plain) if plain else 1.0,
+        roles_swapped=any(swapped_roles(claim, undotted(q)) for q in quotes),
+        condition_dropped=any(dropped_condition(claim, undotted(q)) for q in quotes),
+    )
