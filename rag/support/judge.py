@@ -18,6 +18,7 @@ most of its quotes' words, SURE_NEGATION); a claim one of them catches has suppo
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -108,7 +109,8 @@ class SupportJudge:
             found = check(claim, [q.text for q in quotes], context)
             if self.verifier is None:
                 reason = found.reason(self.min_coverage)
-                out[i] = Verdict(0.0 if reason not in (None, COVERAGE) else found.coverage, reason)
+                share = math.floor(found.coverage * 10_000) / 10_000  # never rounded up past it
+                out[i] = Verdict(0.0 if reason not in (None, COVERAGE) else share, reason)
             elif (reason := found.reason(0.0, SURE_NEGATION)) is not None:
                 out[i] = Verdict(0.0, reason)
             else:
