@@ -8,8 +8,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager, contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from api.app import create_app
 from rag.config import Settings
 from tests.api.support import sse_events
 from tests.conftest import free_port
-from tests.servers import llama_server, smollm2_gguf
+from tests.servers import http_server, llama_server, smollm2_gguf
 
 pytestmark = pytest.mark.integration
 QUESTION = "Was the minerals deal signed?"
@@ -72,16 +72,9 @@ class Failing(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def failing_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def failing_server() -> AbstractContextManager[str]:
+    """An endpoint that answers every request with a 500."""
+    return http_server(Failing)
 
 
 def ask(client: TestClient, **body: Any) -> tuple[dict[str, Any], float]:

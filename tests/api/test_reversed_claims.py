@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from rag.config import Settings
 from rag.support.exact import NEGATION
 from rag.support.judge import UNBACKED
 from tests.api.support import sse_events
+from tests.servers import http_server
 
 pytestmark = pytest.mark.integration
 QUESTION = "Was the minerals deal signed?"
@@ -92,14 +92,8 @@ class Reversing(BaseHTTPRequestHandler):
 @contextmanager
 def reversing_server() -> Iterator[str]:
     Reversing.said = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Reversing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Reversing) as url:
+        yield f"{url}/v1"
 
 
 def bare(claim: str) -> str:
