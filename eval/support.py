@@ -1,10 +1,11 @@
-"""How well the support check (rag/support.py) tells right claims from subtly wrong ones.
+"""How well the support judgement (rag/support/judge.py) tells right claims from wrong ones.
 
     python -m eval.support                    # the seeds' pairs (eval/gold/support_pairs.jsonl)
     python -m eval.support --archive          # plus pairs built from the shared archive
     python -m eval.support --calibrate        # fit the coverage share on the calibration split
     python -m eval.support --write-pairs      # rebuild the seeds' pairs file (keeps `restated`)
-    python -m eval.support --recite           # what re-citing (rag.support.recite) rescues
+    python -m eval.support --recite           # what re-citing (rag/support/release.py) rescues
+    python -m eval.support --verifier none    # the exact checks alone (default: RAG_VERIFIER)
 
 Reported per split: right claims kept, wrong claims caught (overall and by kind) and the
 time one check takes. The coverage share (RAG_CLAIM_COVERAGE) is fitted on `calibration`
@@ -82,7 +83,7 @@ def best_other(
     """For each claim the check removes against its own quote: the highest share of its
     words any other sentence of its article holds while giving all its numbers, dates and
     names and the same negation (-1 when none does). A re-cite at share `bar` would show
-    the claim exactly when this is at least `bar` (rag.support.recite), offered the whole
+    the claim exactly when this is at least `bar` (rag.support.release.recite), offered the whole
     article: more than a model's evidence ever holds of it."""
     texts = {d.source_id: [d.text[sp.start : sp.end] for sp in sentences(d.text)] for d in docs}
     out: list[tuple[Pair, float]] = []

@@ -198,7 +198,7 @@ class AnswerChain:
         self, ranked: list[Sentence], retrieval: Retrieval
     ) -> Generator_[Event, None, Generated]:
         """Stream the generator's answer. An LLM's sentences are released one by one, each
-        once its quotes are found to back it (rag/support.py); the others are listed as
+        once its quotes are found to back it (rag/support/); the others are listed as
         removed. An LLM that fails, times out, cites nothing (after one stricter retry),
         keeps no backed sentence or refuses is replaced by the extractive answer, with the
         reason: whether the evidence answers was decided before (rag/answerability.py), and

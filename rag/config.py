@@ -110,16 +110,17 @@ class Settings(BaseSettings):
     # The one support threshold (rag/support/judge.py): a sentence is shown, and not flagged
     # as weak, exactly when its support reaches it. None: the verifier's own, fitted on
     # calibration pairs and kept in its model card (0.5 for a CrossEncoder); claim_coverage
-    # without a verifier. The API serves it (GET /v1/config) and the page reads it there.
+    # without a verifier. Every answer carries it (`support_threshold`); the page reads it there.
     support_threshold: float | None = Field(None, ge=0.0, le=1.0)
     # The share of an LLM sentence's content words its quotes (and their outlet and title)
-    # must hold for it to be shown (rag/support.py); fitted on the calibration pairs of
-    # `python -m eval.support --archive --calibrate` (eval/calibration_support.json): the
+    # must hold for it to be shown without a verifier (rag/support/judge.py); fitted on the
+    # calibration pairs of `python -m eval.support --archive --calibrate`
+    # (eval/calibration_support.json): the
     # lowest share tried, as no higher one keeps 95% of the model's own restatements.
     claim_coverage: float = Field(0.3, ge=0.0, le=1.0)
     # The share a quote the model did not cite must hold to be cited in its place (a model
-    # citing the sentence next to the one it used; rag/support.py `recite`): the lowest share
-    # at which at most 1% of the calibration's wrong claims would be rescued by another
+    # citing the sentence next to the one it used; rag/support/release.py `recite`): the
+    # lowest share at which at most 1% of the calibration's wrong claims would be rescued by another
     # sentence of their article (`python -m eval.support --recite --calibrate`).
     recite_coverage: float = Field(0.45, ge=0.0, le=1.0)
 

@@ -6,7 +6,7 @@ The reply is either the refusal, word for word, or 1 to `max_sentences` sentence
 followed by one or more markers naming evidence that exists ([1] to [n]). Sentence text
 holds no brackets and no line breaks, so a small model cannot invent a marker, copy out the
 numbered evidence list or run on into a list of its own. Whether each sentence is backed by
-the quotes it cites is still checked afterwards (rag/support.py): the grammar fixes the form,
+the quotes it cites is still checked afterwards (rag/support/): the grammar fixes the form,
 never the content.
 """
 

@@ -88,7 +88,7 @@ def test_re_citing_is_measured_against_every_sentence_of_the_article() -> None:
     best = best_other([wrong], docs, 0.3)
     assert rescued(best, 0.3)["wrong re-cited"] == 1.0
     assert rescued(best, 0.9)["wrong re-cited"] == 0.0
-    # The measure agrees with what the answer path does (rag.support.recite).
+    # The measure agrees with what the answer path does (rag.support.release.recite).
     sentences = [Quote(t.strip() + ".", "depot") for t in docs[0].text.split(".") if t.strip()]
     for bar in (0.3, 0.9):
         assert (recite(wrong.claim, [1], sentences, bar, SupportJudge(None, 0.3)) is not None) == (
