@@ -119,7 +119,7 @@ _SPECIFIC = re.compile(r"(?<=\w\s)[A-Z][\w'’-]*|\b\d[\d.,%]*")  # names past t
 
 def specific_terms(question: str) -> set[str]:
     """The terms of the question's specific words: capitalised names past its first word,
-    and numbers ("What did Hegseth say in 2024?" gives {"hegseth", "2024"})."""
+    and numbers ("What did Varga say in 2024?" gives {"varga", "2024"})."""
     return set(terms(" ".join(_SPECIFIC.findall(question))))
 
 

@@ -13,8 +13,8 @@ corpus or to the other candidates, so the decision holds from five articles to t
 - `coverage`: the IDF-weighted share of the question's terms in the best sentence (and a
   quarter of what its context adds), `dense`: its cosine with the question;
 - `missing`: the share of the question's specific words (capitalised names, numbers) that
-  the best sentence and its neighbours lack: "What did Hegseth say about NATO?" is not
-  answered by a sentence about what Vance said about NATO, two paragraphs from Hegseth;
+  the best sentence and its neighbours lack: "What did Varga say about the treaty?" is not
+  answered by a sentence about what Lind said about the treaty, two paragraphs from Varga;
 - `named`: the question asks for a name, a number or a date and the best sentence, its
   neighbours or the next best sentences hold one (1), or not (0); 1 when it asks for none;
 - `windowed`, `in_window`: the question names a period, and its best evidence is from it;

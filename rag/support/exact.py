@@ -5,7 +5,7 @@ sentence may name) contain what it asserts:
 - every number and date it gives ("417", "$1.7 billion", "2027", "March", "Tuesday"),
 - every name past its first word (people, places, outlets: a wrong attribution or a name
   from another article shows up here), each in its own place (rag/support/roles.py: not
-  "Banning Twitter from Trump" against "Banning Trump from Twitter"),
+  "Banning Orlen from Vasko" against "Banning Vasko from Orlen"),
 - every condition its quote puts on it (not "will pay" against "will pay if delayed"),
 - the same negation of the words they share ("was signed" against "was not signed"),
 - and enough of its content words (`coverage`; the share is calibrated, see
@@ -74,7 +74,7 @@ _ALIASES = (
     (re.compile(r"\bUnited Nations\b"), "UN"),
 )
 _NOT_NAMES = frozenset(_MONTHS + _DAYS) | _TITLES
-_PREFIX = 5  # "Russian" is backed by "Russia", "Ukrainian" by "Ukraine"
+_PREFIX = 5  # "Canadian" is backed by "Canada", "Mexican" by "Mexico"
 _LETTER = re.compile(r"[^\W\d_]")
 _INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
 

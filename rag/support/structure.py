@@ -1,12 +1,12 @@
 """What a claim made of its quote's own words can still get wrong, which no word check
 and no bag-of-words reading sees: names that trade places, a condition dropped.
 
-**Roles.** "Banning Twitter from Trump" against "Banning Trump from Twitter".
+**Roles.** "Banning Orlen from Vasko" against "Banning Vasko from Orlen".
 
 A claim swaps roles when its words, with each run of capitalised words folded into one
 slot, are a stretch of its quote's words folded the same way, and the capitalised words
-filling those slots are the quote's, in another order. A passive ("Ukraine was attacked
-by Russia") or a clause moved ("Putin met Xi, the Kremlin said") changes the stretch, so
+filling those slots are the quote's, in another order. A passive ("Tarvia was attacked
+by Osland") or a clause moved ("Varga met Lind, the ministry said") changes the stretch, so
 it is not a swap; a name the quotes don't hold at all is the name check's.
 
 **Conditions.** "The company will pay $250,000 a day" against "... a day if the opening is

@@ -208,10 +208,10 @@ def test_initialisms_match_with_or_without_dots() -> None:
     ("claim", "quote"),
     [
         (
-            "Banning Twitter from Trump did not end his voice.",
-            "Banning Trump from Twitter did not end his voice.",
+            "Banning Orlen from Vasko did not end his voice.",
+            "Banning Vasko from Orlen did not end his voice.",
         ),
-        ("Russia attacked Ukraine on Monday.", "Ukraine attacked Russia on Monday."),
+        ("Osland attacked Tarvia on Monday.", "Tarvia attacked Osland on Monday."),
         (
             "Quarterback Ohio State Ray's play during Kyle's opener.",
             "Quarterback Kyle Ray's play during Ohio State's opener.",
@@ -225,9 +225,9 @@ def test_names_that_trade_places_are_caught(claim: str, quote: str) -> None:
 @pytest.mark.parametrize(
     ("claim", "quote"),
     [
-        ("Ukraine was attacked by Russia on Monday.", "Russia attacked Ukraine on Monday."),
-        ("The Kremlin said Putin met Xi.", "Putin met Xi, the Kremlin said."),
-        ("Putin met Xi in Moscow.", "Putin met Xi in Moscow, the Kremlin said."),
+        ("Tarvia was attacked by Osland on Monday.", "Osland attacked Tarvia on Monday."),
+        ("The ministry said Varga met Lind.", "Varga met Lind, the ministry said."),
+        ("Varga met Lind in Dunmore.", "Varga met Lind in Dunmore, the ministry said."),
     ],
 )
 def test_the_same_roles_in_other_words_are_not_a_swap(claim: str, quote: str) -> None:
