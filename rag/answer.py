@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -69,6 +70,16 @@ class Timings(BaseModel):
     retrieve: float = 0.0
     generate: float = 0.0
     total: float = 0.0
+
+    @classmethod
+    def measured(cls, started: float, retrieved: float) -> Timings:
+        """Milliseconds from `started` and from `retrieved` (perf_counter times) to now."""
+        now = time.perf_counter()
+        return cls(
+            retrieve=round((retrieved - started) * 1000, 2),
+            generate=round((now - retrieved) * 1000, 2),
+            total=round((now - started) * 1000, 2),
+        )
 
 
 class ArticleRef(BaseModel):

@@ -19,11 +19,11 @@ from rag.answer import (
     RecitedClaim,
     RemovedClaim,
     RequestMode,
-    SourceRef,
     Timings,
 )
 from rag.answerability import judge
-from rag.citations import Validated, validate
+from rag.citations import Validated, source_refs, unscored, validate
+from rag.compare.answer import compare_answer
 from rag.compare.comparer import Comparer, CompareResult
 from rag.compare.detect import is_comparative
 from rag.config import Settings
@@ -63,18 +63,6 @@ class Generated:
     fallback_reason: str | None
     removed: list[RemovedClaim] = field(default_factory=list)
     recited: list[RecitedClaim] = field(default_factory=list)
-
-
-def source_refs(items: Sequence[Any]) -> list[SourceRef]:
-    """Distinct sources of chunks/citations, in first-seen order."""
-    seen: dict[str, SourceRef] = {}
-    for item in items:
-        chunk = getattr(item, "chunk", item)
-        if chunk.source_id not in seen:
-            seen[chunk.source_id] = SourceRef(
-                source_id=chunk.source_id, title=chunk.title, outlet=chunk.outlet
-            )
-    return list(seen.values())
 
 
 class AnswerChain:
@@ -222,16 +210,14 @@ class AnswerChain:
                         yield Event("delta", sentence)
                 for sentence in release.finish():
                     yield Event("delta", sentence)
-                if validate(release.raw, evidence, self.judge.support).citations or is_refusal(
-                    release.raw
-                ):
+                if validate(release.raw, evidence, unscored).citations or is_refusal(release.raw):
                     break  # else one stricter retry (nothing of this one was shown)
             else:
                 reason = NO_CITATION
         except GenerationError as exc:
             reason = str(exc)
         # Markers that named no evidence stay reported, though their sentences are gone.
-        dropped = validate(release.raw, evidence, self.judge.support).dropped
+        dropped = validate(release.raw, evidence, unscored).dropped
         checked = replace(validate(release.text, evidence, self.judge.support), dropped=dropped)
         if reason is None and checked.citations:
             return Generated(
@@ -268,33 +254,12 @@ class AnswerChain:
         assert result is not None
         for citation in result.citations:
             yield Event("citation", citation)
-        now = time.perf_counter()
-        yield Event(
-            "done",
-            Answer(
-                question=question,
-                answer=result.text,
-                mode="compare",
-                citations=result.citations,
-                sources=source_refs(result.citations),
-                generator=self.generator.name,
-                timings_ms=Timings(
-                    retrieve=round((t_retrieved - started) * 1000, 2),
-                    generate=round((now - t_retrieved) * 1000, 2),
-                    total=round((now - started) * 1000, 2),
-                ),
-                claims=result.claims,
-                per_source=result.entries,
-                group_by=result.grouping,
-                synthesis=result.synthesis,
-                disagreements=result.disagreements,
-                retrieved=source_refs(result.citations),
-                fallback=result.fallback_reason is not None,
-                fallback_reason=result.fallback_reason,
-                support_threshold=self.judge.threshold,
-                **scope.fields(),
-            ),
+        timings = Timings.measured(started, t_retrieved)
+        threshold = self.judge.threshold
+        answer = compare_answer(
+            question, result, self.generator.name, timings, threshold, **scope.fields()
         )
+        yield Event("done", answer)
 
     def _finish(
         self,
@@ -305,12 +270,7 @@ class AnswerChain:
         started: float,
         t_retrieved: float,
     ) -> Answer:
-        now = time.perf_counter()
-        timings = Timings(
-            retrieve=round((t_retrieved - started) * 1000, 2),
-            generate=round((now - t_retrieved) * 1000, 2),
-            total=round((now - started) * 1000, 2),
-        )
+        timings = Timings.measured(started, t_retrieved)
         reader = self.reader.name if self.reader is not None else None
         if checked is None:
             return Answer(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from rag.answer import Citation, Claim
+from rag.answer import Citation, Claim, SourceRef
 from rag.dates import parse_date
 from rag.evidence import Sentence
 from rag.text import sentences
@@ -99,6 +100,11 @@ def to_citation(n: int, sentence: Sentence) -> Citation:
 Scorer = Callable[[str, Sequence[Sentence]], float]  # a claim against its cited sentences
 
 
+def unscored(text: str, cited: Sequence[Sentence]) -> float:
+    """A scorer for callers that read only the markers (no claim is judged)."""
+    return 0.0
+
+
 def validate(answer: str, evidence: Sequence[Sentence], score: Scorer) -> Validated:
     """Map markers to evidence (numbered from 1), drop unknown ones, and give every claim
     its support `score` (rag/support/judge.py: the one score that decides what is shown)."""
@@ -118,3 +124,15 @@ def validate(answer: str, evidence: Sequence[Sentence], score: Scorer) -> Valida
     return Validated(
         citations=sorted(cited.values(), key=lambda c: c.n), claims=claims, dropped=dropped
     )
+
+
+def source_refs(items: Sequence[Any]) -> list[SourceRef]:
+    """Distinct sources of chunks/citations, in first-seen order."""
+    seen: dict[str, SourceRef] = {}
+    for item in items:
+        chunk = getattr(item, "chunk", item)
+        if chunk.source_id not in seen:
+            seen[chunk.source_id] = SourceRef(
+                source_id=chunk.source_id, title=chunk.title, outlet=chunk.outlet
+            )
+    return list(seen.values())
