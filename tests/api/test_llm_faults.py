@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from api.app import create_app
 from rag.config import Settings
 from tests.api.support import sse_events
 from tests.conftest import free_port
-from tests.servers import http_server, llama_server, smollm2_gguf
+from tests.servers import JsonHandler, http_server, llama_server, smollm2_gguf
 
 pytestmark = pytest.mark.integration
 QUESTION = "Was the minerals deal signed?"
@@ -59,17 +58,9 @@ def hung_server() -> Iterator[str]:
         listener.close()
 
 
-class Failing(BaseHTTPRequestHandler):
+class Failing(JsonHandler):
     def do_POST(self) -> None:
-        body = b'{"error": {"message": "model crashed", "type": "server_error"}}'
-        self.send_response(500)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply_json(500, b'{"error": {"message": "model crashed", "type": "server_error"}}')
 
 
 def failing_server() -> AbstractContextManager[str]:

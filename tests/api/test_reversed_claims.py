@@ -12,8 +12,6 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +22,7 @@ from rag.config import Settings
 from rag.support.exact import NEGATION
 from rag.support.judge import UNBACKED
 from tests.api.support import sse_events
-from tests.servers import http_server
+from tests.servers import JsonHandler, http_server
 
 pytestmark = pytest.mark.integration
 QUESTION = "Was the minerals deal signed?"
@@ -40,7 +38,7 @@ def reversed_claim(prompt: str) -> str:
     return "The sources don't cover this."
 
 
-class Reversing(BaseHTTPRequestHandler):
+class Reversing(JsonHandler):
     said: list[str] = []  # every claim the model wrote
 
     def do_POST(self) -> None:
@@ -79,14 +77,7 @@ class Reversing(BaseHTTPRequestHandler):
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
         ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply_json(200, body)
 
 
 @contextmanager
