@@ -33,7 +33,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q --no-install-recommends chromium
 
-# WordNet 3.0 for `python -m eval.build_lexicon`, which rebuilds rag/lexicon/lexicon.json;
+# WordNet 3.0 for `python -m eval.build_lexicon`, which rebuilds rag/language/lexicon/lexicon.json;
 # the product reads that file and needs no WordNet installed.
 WORDNET := /usr/share/wordnet/data.verb
 

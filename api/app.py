@@ -23,11 +23,11 @@ from api.ratelimit import RateLimit
 from api.request_id import RequestId
 from api.routes import ask, chat, documents, health, openai_compat, ui
 from api.services import Services
+from rag.answering.pipeline import make_condenser, open_pipeline
 from rag.chat.condense import Condenser
 from rag.chat.conversations import open_conversations
 from rag.config import Settings, get_settings
 from rag.generation.base import Generator
-from rag.pipeline import make_condenser, open_pipeline
 
 log = logging.getLogger("api")
 BODY_SLACK = 64 * 1024  # multipart framing and JSON escapes on top of the document itself

@@ -22,8 +22,8 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import MAX_QUESTION_CHARS
-from rag.answer import Answer, Citation, GroupBy, RequestMode, ShortAnswer
 from rag.chat.condense import Turn
+from rag.schema import Answer, Citation, GroupBy, RequestMode, ShortAnswer
 
 MODELS: dict[str, tuple[RequestMode, GroupBy]] = {  # name -> (mode, compare's grouping)
     "rag": ("auto", "auto"),

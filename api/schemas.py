@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from rag.answer import Answer, GroupBy, RequestMode
-from rag.dates import parse_date
-from rag.records import SourceInfo
-from rag.retrieval import Passage
+from rag.language.dates import parse_date
+from rag.retrieval.retriever import Passage
+from rag.schema import Answer, GroupBy, RequestMode
+from rag.store.rows import SourceInfo
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is almost always a paste
 MAX_SOURCES = 50

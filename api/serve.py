@@ -1,7 +1,7 @@
 """Run the API under uvicorn: `rag serve [--host] [--port] [--workers]`.
 
 Without RAG_CHROMA_URL the data dir's index is shared through a Chroma server that this
-command starts over it (rag/sharing.py): its workers, CLI commands run meanwhile and a
+command starts over it (rag/store/chroma_server.py): its workers, CLI commands run meanwhile and a
 second `rag serve` on the same data dir all read and write the same index, and see each
 other's writes at their next question. It stops with this command.
 """
@@ -14,8 +14,8 @@ from contextlib import ExitStack
 import uvicorn
 
 from rag.config import get_settings
-from rag.sharing import SharedServer, free_port, registered_url
-from rag.store import check_catalog
+from rag.store.chroma_server import SharedServer, free_port, registered_url
+from rag.store.chunks import check_catalog
 
 log = logging.getLogger("api")
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.schemas import ChatAnswer, DocumentOut, Scoped
-from rag.answer import Answer
-from rag.chain import AnswerChain
+from rag.answering.chain import AnswerChain
+from rag.answering.pipeline import Pipeline
 from rag.chat.condense import HISTORY_TURNS, Condenser, Turn
 from rag.chat.conversations import ConversationStore
 from rag.config import Settings
-from rag.documents import Document, validate_source_id
-from rag.filters import Filters
+from rag.documents.loading import Document, validate_source_id
 from rag.ingest import IngestReport, ingest_document
-from rag.pipeline import Pipeline
+from rag.schema import Answer
+from rag.store.filters import Filters
 
 
 @dataclass

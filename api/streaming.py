@@ -20,9 +20,9 @@ from starlette.responses import StreamingResponse
 
 from api.errors import status_for, unexpected_detail
 from api.schemas import PassageOut
-from rag.chain import Event
+from rag.answering.chain import Event
 from rag.errors import RagError
-from rag.retrieval import Passage
+from rag.retrieval.retriever import Passage
 
 log = logging.getLogger("api")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: don't buffer

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.schemas import DocumentIn
-from rag.documents import Document, build_document, validate_source_id
+from rag.documents.loading import Document, build_document, validate_source_id
 from rag.errors import InvalidSourceIdError
 
 TEXT_SUFFIXES = {".txt": False, ".md": False, ".markdown": False, ".html": True, ".htm": True}

@@ -32,10 +32,10 @@ from typing import Any, Literal
 
 from eval.answer_metrics import exact_match, f1
 from eval.metrics import is_refused, normalize, percentile
-from rag.answer import Answer
+from rag.answering.pipeline import Pipeline
 from rag.errors import ConfigError
-from rag.filters import Filters
-from rag.pipeline import Pipeline
+from rag.schema import Answer
+from rag.store.filters import Filters
 
 QUESTIONS = Path("../shared/corpora/realtimeqa-dev/questions.jsonl")
 Split = Literal["calibration", "heldout"]

@@ -14,9 +14,9 @@ from rich.table import Table
 
 from eval.harness import temporary_pipeline
 from eval.results import write_json
+from rag.answering.pipeline import Pipeline
 from rag.config import Settings
 from rag.ingest import IngestReport
-from rag.pipeline import Pipeline
 
 ProgressFactory = Callable[[], Progress]
 
@@ -41,7 +41,7 @@ def run_archive_eval(
 ) -> int:
     """The archive eval (eval/archive.py): skipped with a message where the archive is absent."""
     from eval.archive import QUESTIONS, ask_all, load_archive_questions, summarize
-    from rag.pipeline import open_pipeline
+    from rag.answering.pipeline import open_pipeline
 
     if not QUESTIONS.is_file() or not ARCHIVE_ARTICLES.is_dir():
         err.print(

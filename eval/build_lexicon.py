@@ -1,4 +1,4 @@
-"""Build rag/lexicon/lexicon.json from WordNet 3.0, so the product needs no system package.
+"""Build rag/language/lexicon/lexicon.json from WordNet 3.0, so the product needs no system package.
 
     python -m eval.build_lexicon              # reads /usr/share/wordnet (Debian's wordnet-base)
 
@@ -9,7 +9,7 @@ What it keeps, single lowercase words only:
   data.adj and data.adv, both directions, the antonym of the word's most frequent sense
   first (index.<pos> lists a word's senses by frequency);
 - `verbs`: every verb lemma, and `adjectives`: every adjective or adverb that has an antonym
-  or is an exception's lemma: what rag.lexicon's suffix rules ("rising" -> "rise",
+  or is an exception's lemma: what rag.language.lexicon's suffix rules ("rising" -> "rise",
   "higher" -> "high") may stop at;
 - `provenance`: where it came from and WordNet's license notice, which must travel with it.
 The files' format is WordNet's wndb(5); NLTK's reader refuses Debian's layout, so they are

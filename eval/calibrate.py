@@ -1,4 +1,4 @@
-"""Fit the refusal decision (rag/answerability.py) on the calibration split, and only there.
+"""Fit the refusal decision (rag/answering/refusal.py) on the calibration split, and only there.
 
     python -m eval.calibrate [--archive-index DIR] [--out eval/calibration.json]
 
@@ -33,14 +33,14 @@ from rich.table import Table
 from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
 from eval.results import write_json
-from rag.answerability import Features, Judgement, judge, probability
+from rag.answering.pipeline import Pipeline, open_pipeline
+from rag.answering.refusal import Features, Judgement, judge, probability
 from rag.compare.detect import is_comparative
 from rag.config import Settings
-from rag.filters import Filters
-from rag.pipeline import Pipeline, open_pipeline
+from rag.query.scope import Scope
 from rag.reading.base import Reader
 from rag.reading.factory import reader_for
-from rag.scope import Scope
+from rag.store.filters import Filters
 
 MIN_ANSWERED = 0.95  # of each corpus's answerable calibration questions
 NAMES = (
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     plain = collect(settings, None, args.gold, corpus, args.archive_index)
     out: dict[str, object] = {
         "about": "Written by `python -m eval.calibrate` on the calibration split only; "
-        "sets rag.answerability.WEIGHTS and Settings.refusal_threshold, and (under "
+        "sets rag.answering.refusal.WEIGHTS and Settings.refusal_threshold, and (under "
         "'reader') READER_WEIGHTS and Settings.reader_refusal_threshold.",
         **calibrated(plain, NAMES),
     }

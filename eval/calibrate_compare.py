@@ -18,12 +18,12 @@ import tempfile
 from pathlib import Path
 
 from eval.gold import load_gold, splits
+from rag.answering.pipeline import open_pipeline
 from rag.compare.detect import topic_of
 from rag.compare.per_source import find_per_source
 from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.pipeline import open_pipeline
-from rag.text import terms
+from rag.language.text import terms
 
 
 def main() -> None:

@@ -37,19 +37,19 @@ from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
 from eval.metrics import groups_passed
 from eval.results import write_json
+from rag.answering.pipeline import Pipeline, open_pipeline
 from rag.compare.detect import is_comparative
 from rag.config import Settings
-from rag.evidence import Sentence, rank_sentences, with_context
-from rag.filters import Filters
 from rag.generation.extractive import compose
-from rag.pipeline import Pipeline, open_pipeline
+from rag.query.scope import Scope
 from rag.reading.base import CachedReader, Reader, Reading
 from rag.reading.encoding import Pair
 from rag.reading.factory import reader_for
 from rag.reading.rank import Use, read_evidence
 from rag.reading.short_answer import confidence
-from rag.retrieval import Retrieval
-from rag.scope import Scope
+from rag.retrieval.evidence import Sentence, rank_sentences, with_context
+from rag.retrieval.retriever import Retrieval
+from rag.store.filters import Filters
 
 SENTENCES = (8, 12, 16, 24, 32, 48)
 PRIORS = (0.0, 0.25, 1.0)

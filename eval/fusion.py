@@ -28,12 +28,12 @@ from rich.table import Table
 from eval.archive import contains, load_archive_questions
 from eval.gold import load_gold, splits
 from eval.harness import temporary_pipeline
+from rag.answering.pipeline import Pipeline, open_pipeline
 from rag.config import Settings
-from rag.filters import Filters
-from rag.pipeline import Pipeline, open_pipeline
-from rag.scope import Scope
-from rag.store import StoredChunk
-from rag.text import terms
+from rag.language.text import terms
+from rag.query.scope import Scope
+from rag.store.chunks import StoredChunk
+from rag.store.filters import Filters
 
 METHODS = ("bm25", "dense", "rrf", "fusion", "listed")
 RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al., 2009)

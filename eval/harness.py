@@ -37,14 +37,14 @@ from eval.metrics import (
     retrieved_ids,
     score_question,
 )
-from rag.answer import Answer, RequestMode
+from rag.answering.pipeline import Pipeline, open_pipeline
 from rag.config import Settings
-from rag.documents import discover
+from rag.documents.loading import discover
 from rag.errors import ConfigError, DocumentError
-from rag.filters import Filters
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
-from rag.pipeline import Pipeline, open_pipeline
 from rag.reading.base import Reader
+from rag.schema import Answer, RequestMode
+from rag.store.filters import Filters
 
 Judge = Callable[[GoldItem, Answer], dict[str, float | None]]
 

@@ -17,11 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eval.gold import GoldItem
 from eval.metrics import is_answered
-from rag.answer import Answer
 from rag.config import Settings
 from rag.errors import GenerationError
 from rag.llm.client import make_chat_model
 from rag.llm.prompts import load_prompt
+from rag.schema import Answer
 
 JUDGE_METRICS = ("judge_faithfulness", "judge_correctness")
 _OBJECT = re.compile(r"\{.*?\}", re.DOTALL)

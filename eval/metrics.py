@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from eval.gold import GoldItem
-from rag.answer import Answer
-from rag.citations import MARKER
+from rag.schema import Answer
+from rag.support.citations import MARKER
 
 MetricTable = dict[str, dict[str, float | None]]  # group ("overall" or a type) -> name -> value
 

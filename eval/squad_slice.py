@@ -31,11 +31,11 @@ from eval.answer_metrics import exact_match, f1
 from eval.harness import temporary_pipeline
 from eval.metrics import is_refused, normalize
 from eval.train.reader_data import SQUAD, squad_part
+from rag.answering.pipeline import Pipeline
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.pipeline import Pipeline
+from rag.language.text import sentences
 from rag.reading.factory import make_reader
-from rag.text import sentences
 
 SEED = 13
 

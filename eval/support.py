@@ -28,10 +28,10 @@ from rich.table import Table
 
 from eval.results import write_json
 from eval.support_pairs import PAIRS, Pair, build_pairs, read_pairs, write_pairs
-from rag.documents import Document, load_documents
+from rag.documents.loading import Document, load_documents
+from rag.language.text import sentences
 from rag.support.exact import check
 from rag.support.judge import Quote, SupportJudge, Verdict
-from rag.text import sentences
 from rag.verification.factory import verifier_for
 
 ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")

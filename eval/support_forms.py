@@ -3,7 +3,7 @@
     like("fall", "rose", "rise") == "fell"; like("lose", "winning", "win") == "losing"
     like("low", "higher", "high") == "lower"; ing("sign") == "signing"; third("deny") == "denies"
 
-Irregular forms come from the packaged WordNet lexicon (rag.lexicon), read backwards;
+Irregular forms come from the packaged WordNet lexicon (rag.language.lexicon), read backwards;
 regular ones from the spelling rules. Only what the pair rules need, not a full inflector.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import lru_cache
 
-from rag.lexicon import lexicon
+from rag.language.lexicon import lexicon
 
 _VOWELS = "aeiou"
 _HAVE_BE = frozenset(

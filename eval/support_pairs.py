@@ -36,9 +36,9 @@ from eval.support_polarity import implicit_negation, reversed_word
 from eval.support_pools import NamePool, blocks_of, without
 from eval.support_right import contraction, reordered, trimmed
 from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
-from rag.documents import Document
+from rag.documents.loading import Document
+from rag.language.text import sentences
 from rag.support.exact import calendar, name_terms, numbers
-from rag.text import sentences
 
 PAIRS = Path(__file__).parent / "gold" / "support_pairs.jsonl"
 _AUX = re.compile(r"\b(is|was|were|are|has|have|had|will|would|could|can|did|does|should)\b ")

@@ -6,7 +6,7 @@
 
 `reversed` swaps a word for its opposite (direction, outcome, order, stance, comparison):
 a short explicit list for function words and everyday news pairs, then WordNet's antonyms
-(rag.lexicon), written in the form of the word they replace. `negation_implicit` denies a
+(rag.language.lexicon), written in the form of the word they replace. `negation_implicit` denies a
 sentence's verb without "not": "refused to", "failed to", "denied …ing". Both skip a
 sentence where no rule applies; neither is about any one topic.
 """
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 
 from eval.support_forms import ADJECTIVE_FORMS, VERB_FORMS, ing, like, past, third
-from rag.lexicon import lemma, lexicon, ranked_antonyms, readings
+from rag.language.lexicon import lemma, lexicon, ranked_antonyms, readings
 
 TOKEN = re.compile(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])")
 _RAW = re.compile(r"[\w'’]+")

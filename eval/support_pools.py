@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TypeVar, overload
 
-from rag.documents import Document
+from rag.documents.loading import Document
 
 T = TypeVar("T")
 

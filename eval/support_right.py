@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from eval.support_forms import past
-from rag.lexicon import lemma, lexicon
+from rag.language.lexicon import lemma, lexicon
 
 _PRONOUN = r"[Ii]t|[Tt]hat|[Tt]here|[Hh]ere|[Ww]hat|[Ww]ho|[Hh]e|[Ss]he"
 _POSSESSIVE_OR_IS = re.compile(rf"\b({_PRONOUN})['’]s ([A-Za-z]+)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from eval.support_forms import past, third
-from rag.lexicon import lemma, lexicon
+from rag.language.lexicon import lemma, lexicon
 
 _NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*|[A-Z]{2,})"
 _NAME = re.compile(rf"(?<![\w'’-]){_NAME_WORD}(?: {_NAME_WORD})*(?![\w-])")

@@ -90,12 +90,12 @@ class Settings(BaseSettings):
     # (`python -m eval.calibrate_reader`, eval/calibration_reader.json).
     short_answer_threshold: float = Field(0.3942, ge=0.0, le=1.0)
     # The refusal threshold when the reader reads (its probability is a feature of the model
-    # in rag/answerability.py): the same rule as refusal_threshold, fitted with the reader.
+    # in rag/answering/refusal.py): the same rule as refusal_threshold, fitted with the reader.
     reader_refusal_threshold: float = Field(0.1099, ge=0.0, le=1.0)
 
     # --- answering ---------------------------------------------------------------
     generator: GeneratorName = "extractive"
-    # The probability (rag/answerability.py) under which the answer is a refusal: the highest
+    # The probability (rag/answering/refusal.py) under which the answer is a refusal: the highest
     # that answers 95% of the answerable questions of the calibration split, on the seeds and
     # on the archive each (`python -m eval.calibrate`; eval/calibration.json).
     refusal_threshold: float = Field(0.1363, ge=0.0, le=1.0)

@@ -5,7 +5,7 @@
 Files are read, cleaned and chunked ahead on a thread while the embedder runs (it releases
 the GIL). Chunks are embedded in groups across documents (length-sorted batches waste
 little on padding), and one forward pass per chunk gives the chunk's vector and every
-sentence's (late chunking, rag/minilm.py), so sentences cost no extra pass. Each group is
+sentence's (late chunking, rag/embedding/minilm.py), so sentences cost no extra pass. Each group is
 written at once, every document in it whole or absent; an interrupted run, run again,
 skips what was written and finishes the rest.
 """
@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunking import Chunk, chunk_document
 from rag.config import Settings
-from rag.documents import Document, discover, load_file, read_manifest
-from rag.embeddings import CachedEmbeddings, split_rows
+from rag.documents.chunking import Chunk, chunk_document
+from rag.documents.loading import Document, discover, load_file, read_manifest
+from rag.embedding.embedders import CachedEmbeddings, split_rows
 from rag.errors import DocumentError
-from rag.store import ChunkStore, Prepared
+from rag.store.chunks import ChunkStore, Prepared
 
 READ_AHEAD = 64  # parsed documents waiting for the embedder
 

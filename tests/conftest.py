@@ -26,11 +26,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from eval.bench.common import free_port
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings
-from rag.text import terms
+from rag.embedding.embedders import CachedEmbeddings
+from rag.language.text import terms
 
 if TYPE_CHECKING:
-    from rag.store import ChunkStore
+    from rag.store.chunks import ChunkStore
 
 __all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "FakeReader", "free_port"]
 
@@ -78,8 +78,8 @@ def _unit_tests_use_fakes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
             "server: use the fakes, or mark it `integration`"
         )
 
-    monkeypatch.setattr("rag.minilm.OnnxMiniLM.__init__", refuse)
-    monkeypatch.setattr("rag.minilm.TorchMiniLM.__init__", refuse)
+    monkeypatch.setattr("rag.embedding.minilm.OnnxMiniLM.__init__", refuse)
+    monkeypatch.setattr("rag.embedding.minilm.TorchMiniLM.__init__", refuse)
     # The shipped reader is a real model too: unit tests read with `FakeReader` or none.
     monkeypatch.setenv("RAG_READER", "none")
     monkeypatch.setattr("rag.reading.onnx.OnnxReader.__init__", refuse)
@@ -200,7 +200,7 @@ def settings(tmp_path: Path) -> Settings:
 def fake_store(settings: Settings, folder: Path, articles: dict[str, str]) -> Iterator[ChunkStore]:
     """`articles` ({file name: text}) written to `folder`, indexed with the fake embedder."""
     from rag.ingest import ingest_paths
-    from rag.store import open_store
+    from rag.store.chunks import open_store
 
     folder.mkdir()
     for name, text in articles.items():
@@ -213,8 +213,8 @@ def fake_store(settings: Settings, folder: Path, articles: dict[str, str]) -> It
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding the seeds indexed with the real MiniLM embedder (built once)."""
+    from rag.answering.pipeline import open_pipeline
     from rag.ingest import ingest_paths
-    from rag.pipeline import open_pipeline
 
     data = tmp_path_factory.mktemp("seeded")
     settings = Settings(data_dir=data, seeds_dir=SEEDS, _env_file=None)  # type: ignore[call-arg]

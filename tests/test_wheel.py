@@ -45,7 +45,9 @@ def test_the_wheel_holds_the_packages_prompts_and_gold_data(wheel: Path) -> None
     assert "eval/gold/news.jsonl" in names and "rag/cli/__init__.py" in names
     reader = {f"rag/reading/models/reader.{x}" for x in ("onnx", "json", "md")}
     assert reader <= set(names)  # the shipped reader and its card
-    assert "rag/lexicon/lexicon.json" in names  # WordNet lemmas and antonyms, with the notice
+    assert (
+        "rag/language/lexicon/lexicon.json" in names
+    )  # WordNet lemmas and antonyms, with the notice
     static = Path(__file__).resolve().parent.parent / "api" / "static"
     page = {f"api/static/{p.relative_to(static)}" for p in static.rglob("*") if p.is_file()}
     assert page and page <= set(names)  # the web page: HTML, CSS, JS modules, fonts

@@ -9,7 +9,7 @@ from starlette.responses import StreamingResponse
 from api.deps import ApiKey, RequestIdDep, ServicesDep
 from api.schemas import SSE_RESPONSE, AskRequest
 from api.streaming import event_stream, start
-from rag.answer import Answer
+from rag.schema import Answer
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ApiKey])
 

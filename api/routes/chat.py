@@ -20,8 +20,8 @@ from api.schemas import (
     MessageOut,
 )
 from api.streaming import event_stream, start
-from rag.answer import Answer
 from rag.chat.conversations import new_conversation_id
+from rag.schema import Answer
 
 router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ApiKey])
 ConversationPath = Annotated[str, Path(pattern=CONVERSATION_ID)]

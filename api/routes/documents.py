@@ -19,8 +19,8 @@ from api.schemas import (
     SourceText,
 )
 from api.uploads import REQUEST_BODY, read_document
-from rag.documents import validate_source_id
-from rag.library import Outlet
+from rag.documents.loading import validate_source_id
+from rag.store.browse import Outlet
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000

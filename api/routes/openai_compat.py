@@ -32,8 +32,8 @@ from api.openai_format import (
 )
 from api.services import with_rewrite
 from api.streaming import SSE_HEADERS, sse, start, stream_failure
-from rag.answer import Answer
-from rag.chain import Event
+from rag.answering.chain import Event
+from rag.schema import Answer
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[ApiKey])
 STREAM_DOC: dict[int | str, dict[str, object]] = {

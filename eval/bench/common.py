@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from eval.metrics import percentile
-from rag.sharing import free_port
+from rag.store.chroma_server import free_port
 
 __all__ = [
     "current_rss_mb",
@@ -109,8 +109,8 @@ def synthetic_articles(seeds: Path, folder: Path, count: int, seed: int = 0) -> 
     """`count` made-up articles of 30-40 shuffled seed sentences, with places and topics
     swapped in, so each is different; written as .txt files (ours to keep, unlike the
     shared archive's articles)."""
-    from rag.documents import load_documents
-    from rag.text import sentences
+    from rag.documents.loading import load_documents
+    from rag.language.text import sentences
 
     rng = random.Random(seed)
     pool = [d.text[s.start : s.end] for d in load_documents([seeds]) for s in sentences(d.text)]

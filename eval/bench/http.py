@@ -59,9 +59,9 @@ def prepare_data(data_dir: Path | None, into: Path) -> Path:
     if data_dir is not None:
         shutil.copytree(data_dir, target)
         return target
+    from rag.answering.pipeline import open_pipeline
     from rag.config import Settings
     from rag.ingest import ingest_paths
-    from rag.pipeline import open_pipeline
 
     seeds = Path("seeds")
     settings = Settings(data_dir=target, seeds_dir=seeds, generator="extractive", _env_file=None)

@@ -27,11 +27,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from rag.chunking import token_windows
+from rag.answering.pipeline import embedder_for
 from rag.config import Settings
-from rag.documents import discover, load_file
+from rag.documents.chunking import token_windows
+from rag.documents.loading import discover, load_file
 from rag.errors import ConfigError
-from rag.pipeline import embedder_for
 
 ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")
 

@@ -24,12 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from eval.bench.common import free_port, peak_rss_mb, percentile
-from rag.chain import AnswerChain
+from rag.answering.chain import AnswerChain
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.evidence import Sentence
 from rag.generation.base import Generator
-from rag.retrieval import Retrieval
+from rag.retrieval.evidence import Sentence
+from rag.retrieval.retriever import Retrieval
 
 # One per seed article, answerable from it (from eval/gold/news.jsonl).
 SEED_QUESTIONS = (
@@ -142,9 +142,9 @@ def measure(chain: AnswerChain, question: str, port: int) -> Run:
 
 
 def run_llm_bench(settings: Settings, questions: list[str], console: Console) -> list[Run]:
+    from rag.answering.pipeline import make_generator, open_pipeline
     from rag.ingest import ingest_paths
     from rag.llm.server import managed_server
-    from rag.pipeline import make_generator, open_pipeline
 
     if not settings.seeds_dir.is_dir():
         raise ConfigError(f"no seeds folder at {settings.seeds_dir} (RAG_SEEDS_DIR)")

@@ -24,9 +24,9 @@ from rich.table import Table
 
 from eval.bench.common import free_port, stop, wait_ready
 from eval.bench.load import KindFigures, LoadPlan, LoadResult, run_load
+from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.pipeline import open_pipeline
 
 LOG_LINES_SHOWN = 40  # of the server log's error lines, when a check fails
 

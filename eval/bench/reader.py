@@ -18,13 +18,13 @@ from rich.table import Table
 from eval.bench.common import p50_p95
 from eval.gold import load_gold
 from eval.harness import temporary_pipeline
+from rag.answering.pipeline import Pipeline
 from rag.config import Settings
-from rag.evidence import rank_sentences
-from rag.pipeline import Pipeline
 from rag.reading.base import Reader
 from rag.reading.encoding import Pair
 from rag.reading.factory import make_reader
 from rag.reading.rank import pair
+from rag.retrieval.evidence import rank_sentences
 
 COUNTS = (10, 20, 40)
 ROUNDS = 5

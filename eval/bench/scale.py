@@ -40,13 +40,13 @@ from eval.bench.common import (
     synthetic_articles,
     wait_ready,
 )
-from rag.chunking import Chunk
+from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
-from rag.documents import Document, discover
-from rag.embeddings import unit_rows
+from rag.documents.chunking import Chunk
+from rag.documents.loading import Document, discover
+from rag.embedding.embedders import unit_rows
 from rag.ingest import ingest_paths
-from rag.pipeline import open_pipeline
-from rag.store import ChunkStore, Prepared
+from rag.store.chunks import ChunkStore, Prepared
 
 SEEDS = Path("seeds")
 QUESTIONS = Path("../shared/corpora/realtimeqa-dev/questions.jsonl")

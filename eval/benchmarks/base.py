@@ -12,8 +12,8 @@ from typing import Any
 
 from eval.harness import Case, Extra
 from eval.metrics import FAILURE_CHECKS, is_refused
-from rag.answer import Answer
 from rag.errors import RagError
+from rag.schema import Answer
 
 
 class BenchmarkError(RagError):

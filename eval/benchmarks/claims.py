@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.benchmarks.base import BenchmarkError, Limits, need, read_json_lines
+from rag.language.text import terms
 from rag.support.judge import Quote, SupportJudge
-from rag.text import terms
 
 SUPPORTED = frozenset({"supports", "supported", "support", "true", "entailment"})
 UNSUPPORTED = frozenset(

@@ -31,8 +31,8 @@ from eval.benchmarks.squad import prediction
 from eval.gold import GoldItem
 from eval.harness import Case
 from eval.metrics import FAILURE_CHECKS, answer_text, is_refused
-from rag.answer import Answer
-from rag.documents import MANIFEST
+from rag.documents.loading import MANIFEST
+from rag.schema import Answer
 
 
 def locate(path: Path, articles: Path | None) -> tuple[Path, Path]:

@@ -33,8 +33,8 @@ from eval.benchmarks.base import (
 from eval.gold import GoldItem
 from eval.harness import Case
 from eval.metrics import FAILURE_CHECKS, answer_text, groups_passed, is_refused, normalize
-from rag.answer import Answer
-from rag.filters import Filters
+from rag.schema import Answer
+from rag.store.filters import Filters
 
 
 def answer_groups(answer: Any, where: str) -> list[list[str]]:

@@ -28,7 +28,7 @@ from eval.benchmarks.base import BenchmarkError, Built, Limits, need, slug, writ
 from eval.gold import GoldItem
 from eval.harness import Case
 from eval.metrics import FAILURE_CHECKS, is_refused
-from rag.answer import Answer
+from rag.schema import Answer
 
 
 def read_squad(path: Path) -> tuple[str, list[dict[str, Any]]]:

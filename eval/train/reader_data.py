@@ -13,7 +13,7 @@
   `eval/archive.py` splits them): in a question's own articles, sentences holding the gold
   answer are positives (the span is the answer), the sentences sharing most of the
   question's terms without it are negatives. The held-out half is never read here.
-Sentences come from `rag.text.sentences`, exactly as the product splits articles.
+Sentences come from `rag.language.text.sentences`, exactly as the product splits articles.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from eval.runinfo import file_sha256
-from rag.text import Span, sentences, terms
+from rag.language.text import Span, sentences, terms
 
 SQUAD = Path("../shared/datasets/squad-v1.1-train/train-v1.1.json")
 Part = Literal["train", "heldout"]
@@ -218,7 +218,7 @@ ARCHIVE_ARTICLES = Path("../shared/corpora/realtimeqa-dev/articles")
 def archive_pairs(articles: Path = ARCHIVE_ARTICLES) -> list[Example]:
     """Pairs from the archive quiz's calibration half (see the module docstring)."""
     from eval.archive import load_archive_questions
-    from rag.documents import load_file, read_manifest
+    from rag.documents.loading import load_file, read_manifest
 
     manifest = read_manifest(articles)
     cache: dict[str, tuple[str | None, str]] = {}

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from eval.support_pairs import PAIRS, Pair, build_pairs, read_pairs
 from eval.train.reader_data import Example
-from rag.documents import load_documents
+from rag.documents.loading import load_documents
 
 ARCHIVE = Path("../shared/corpora/realtimeqa-dev/articles")
 FM2 = Path("../shared/datasets/fm2")

@@ -1,6 +1,6 @@
 """Condense: rewrite a chat follow-up into a standalone question before retrieval.
 
-    condenser = rag.pipeline.make_condenser(settings)  # rule for extractive, else the LLM
+    condenser = rag.answering.pipeline.make_condenser(settings)  # rule for extractive, else the LLM
     condenser.condense("and what about the fares?", history)
     # -> "What about the fares (Ana Ruiz, ferry terminal)?"
 
@@ -23,9 +23,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
 from rag.errors import GenerationError
+from rag.language.text import terms, words
 from rag.llm.guard import LLMGuard
 from rag.llm.prompts import load_prompt
-from rag.text import terms, words
 
 HISTORY_TURNS = 6  # the last three exchanges: enough to resolve "it", short enough to stay cheap
 ASSISTANT_CHARS = 400  # an answer's opening says what it was about; its quotes add only noise

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rag.answer import Answer
 from rag.chat.condense import Turn
 from rag.config import Settings
 from rag.errors import StoreError, UnknownConversationError
+from rag.schema import Answer
 
 log = logging.getLogger("rag.chat")
 FILENAME = "conversations.sqlite3"

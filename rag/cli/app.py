@@ -16,7 +16,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rag.answer import GroupBy, RequestMode
 from rag.cli.bench import bench_app
 from rag.cli.eval import eval_command
 from rag.cli.llm import llm_app
@@ -32,6 +31,7 @@ from rag.cli.output import (
 )
 from rag.config import get_settings
 from rag.errors import RagError
+from rag.schema import GroupBy, RequestMode
 
 app = typer.Typer(
     help="Question answering over news articles, with checkable citations.",
@@ -59,9 +59,9 @@ def ingest(
 ) -> None:
     """Index articles (.txt, .md, .html). Unchanged files are skipped; an interrupted run,
     run again, finishes the rest."""
-    from rag.documents import discover
+    from rag.answering.pipeline import open_pipeline
+    from rag.documents.loading import discover
     from rag.ingest import IngestProgress, ingest_paths
-    from rag.pipeline import open_pipeline
 
     settings = get_settings()
     targets = paths or [settings.seeds_dir]
@@ -118,8 +118,8 @@ def ask(
     group_by: Annotated[str, typer.Option(help="Compare mode: auto, outlet or article")] = "auto",
 ) -> None:
     """Answer a question with numbered citations."""
-    from rag.filters import Filters
-    from rag.pipeline import open_pipeline
+    from rag.answering.pipeline import open_pipeline
+    from rag.store.filters import Filters
 
     settings = settings_with(generator=generator, reader=reader)
     mode: RequestMode = "compare" if compare else "auto"
@@ -166,8 +166,8 @@ def ask(
 @app.command()
 def sources() -> None:
     """List indexed sources with their metadata and chunk counts."""
-    from rag.pipeline import embedder_for
-    from rag.store import open_store
+    from rag.answering.pipeline import embedder_for
+    from rag.store.chunks import open_store
 
     settings = get_settings()
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:
@@ -189,8 +189,8 @@ def sources() -> None:
 def check() -> None:
     """Check the index: every document's chunks, sentence vectors, lexical entries and
     Chroma vectors all there (after a crash, say). Exit 1 when something is not."""
-    from rag.pipeline import embedder_for
-    from rag.store import open_store
+    from rag.answering.pipeline import embedder_for
+    from rag.store.chunks import open_store
 
     settings = get_settings()
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:
@@ -206,9 +206,9 @@ def check() -> None:
 @app.command()
 def delete(source_id: Annotated[str, typer.Argument(help="The source id to remove")]) -> None:
     """Remove one document (all its chunks) from the index."""
-    from rag.documents import validate_source_id
-    from rag.pipeline import embedder_for
-    from rag.store import open_store
+    from rag.answering.pipeline import embedder_for
+    from rag.documents.loading import validate_source_id
+    from rag.store.chunks import open_store
 
     settings = get_settings()
     with domain_errors(), open_store(settings, embedder_for(settings)) as store:

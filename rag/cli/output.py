@@ -22,10 +22,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from rag.answer import Answer
 from rag.config import Settings, get_settings
 from rag.errors import RagError
 from rag.llm.model import OnBytes
+from rag.schema import Answer
 
 out = Console()
 err = Console(stderr=True)

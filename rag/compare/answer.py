@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.answer import Answer, Timings
-from rag.citations import source_refs
 from rag.compare.comparer import CompareResult
+from rag.schema import Answer, Timings
+from rag.support.citations import source_refs
 
 
 def compare_answer(
@@ -17,7 +17,7 @@ def compare_answer(
     support_threshold: float,
     **scope: Any,
 ) -> Answer:
-    """`scope`: the question's time window and filters (rag/scope.py `Scope.fields`)."""
+    """`scope`: the question's time window and filters (rag/query/scope.py `Scope.fields`)."""
     return Answer(
         question=question,
         answer=result.text,

@@ -15,21 +15,21 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rag.answer import ArticleRef, Citation, Claim, DisagreementRef, GroupBy, Grouping, SourceEntry
-from rag.citations import MARKER, keep_markers, markers, to_citation, validate
 from rag.compare.detect import grouping_hint, topic_label, topic_of, topic_question
 from rag.compare.per_outlet import OutletFinding, find_per_outlet, outlets_in_scope
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import Party, synthesis
-from rag.dates import parse_date
 from rag.errors import GenerationError
-from rag.evidence import Sentence, select
-from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
-from rag.injection import is_instruction
+from rag.language.dates import parse_date
+from rag.llm.injection import is_instruction
 from rag.reading.base import CachedReader, Reader
 from rag.reading.rank import READER_ALONE, pair, read_ranked
-from rag.retrieval import Retriever
+from rag.retrieval.evidence import Sentence, select
+from rag.retrieval.retriever import Retriever
+from rag.schema import ArticleRef, Citation, Claim, DisagreementRef, GroupBy, Grouping, SourceEntry
+from rag.store.filters import Filters
+from rag.support.citations import MARKER, keep_markers, markers, to_citation, validate
 from rag.support.judge import SupportJudge
 
 NO_OUTLET = "Articles without an outlet"

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.compare.per_source import CANDIDATES, CHUNKS_PER_SOURCE, SourceFinding, assess_all
-from rag.filters import Filters
-from rag.retrieval import Passage, Retriever
+from rag.retrieval.retriever import Passage, Retriever
+from rag.store.filters import Filters
 
 ARTICLES_READ = 5  # an outlet's best-matching articles that are read sentence by sentence
 ARTICLES_SHOWN = 3  # of those that address the topic, the best shown as its evidence

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.evidence import REFINE_TOP, Sentence, rank_sentences
-from rag.filters import Filters
-from rag.lexical import TermStats
-from rag.records import SourceInfo
-from rag.retrieval import Passage, Retrieval, Retriever
-from rag.text import terms
+from rag.language.text import terms
+from rag.retrieval.evidence import REFINE_TOP, Sentence, rank_sentences
+from rag.retrieval.retriever import Passage, Retrieval, Retriever
+from rag.store.filters import Filters
+from rag.store.lexical import TermStats
+from rag.store.rows import SourceInfo
 
 # Addressing: best sentence's own topic coverage and meaning similarity, mixed.
 # Calibrated with `python -m eval.calibrate_compare` on the calibration split's compare questions

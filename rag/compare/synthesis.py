@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answer import DisagreementRef, Side
 from rag.compare.detect import topic_label
-from rag.dates import parse_date
-from rag.evidence import Sentence
-from rag.text import negated_terms, terms
+from rag.language.dates import parse_date
+from rag.language.text import negated_terms, terms
+from rag.retrieval.evidence import Sentence
+from rag.schema import DisagreementRef, Side
 
 
 @dataclass(frozen=True)

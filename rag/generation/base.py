@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from rag.evidence import Sentence
-from rag.retrieval import Retrieval
+from rag.retrieval.evidence import Sentence
+from rag.retrieval.retriever import Retrieval
 
 REFUSAL = "The sources don't cover this question."
 

@@ -14,13 +14,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
-from rag.evidence import Sentence
 from rag.generation.base import REFUSAL, format_evidence
-from rag.injection import is_instruction
 from rag.llm.grammar import cited_answer_grammar
 from rag.llm.guard import LLMGuard
+from rag.llm.injection import is_instruction
 from rag.llm.prompts import load_prompt
-from rag.retrieval import Retrieval
+from rag.retrieval.evidence import Sentence
+from rag.retrieval.retriever import Retrieval
 
 
 def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:
@@ -60,7 +60,7 @@ class ChatGenerator:
         return self._model.bind(**kwargs) if kwargs else self._model
 
     def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
-        """The best sentences, less any that reads as an order to a model (rag/injection.py)."""
+        """The best sentences, less any that reads as an order to a model (rag/llm/injection.py)."""
         facts = [s for s in ranked if not is_instruction(s.text)]
         return reading_order(facts[: self._limit])
 

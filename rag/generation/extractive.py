@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from rag.answer_type import Kind, asks_for, holds
-from rag.evidence import DUPLICATE_OVERLAP, Sentence, jaccard, select, with_context
-from rag.retrieval import Retrieval
-from rag.text import terms
+from rag.language.text import terms
+from rag.query.asks import Kind, asks_for, holds
+from rag.retrieval.evidence import DUPLICATE_OVERLAP, Sentence, jaccard, select, with_context
+from rag.retrieval.retriever import Retrieval
 
 RELATIVE_FLOOR = 0.8  # a further sentence must score at least this share of the best
 # The same share when the reader scored the sentences (its probability leads the score):

@@ -1,5 +1,5 @@
 """The reader applied to evidence: the best candidate sentences (by the lexical and dense
-ranking, rag/evidence.py) are read against the question and re-ranked, and the passages
+ranking, rag/retrieval/evidence.py) are read against the question and re-ranked, and the passages
 are re-ranked by their best sentence.
 
     ranked, retrieval = read_evidence(ranked, retrieval, reader, top=24)
@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.answer_type import missing_share
-from rag.dates import parse_date
-from rag.evidence import Sentence
-from rag.filters import Filters
+from rag.language.dates import parse_date
+from rag.query.asks import missing_share
 from rag.reading.base import Reader
 from rag.reading.encoding import Pair
-from rag.retrieval import Passage, Retrieval
+from rag.retrieval.evidence import Sentence
+from rag.retrieval.retriever import Passage, Retrieval
+from rag.store.filters import Filters
 
 # The weight of the lexical and dense score beside the reader's probability, the gain of a
 # sentence from the named period and the loss of one whose passage lacks the question's

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer import Citation, ShortAnswer
-from rag.evidence import Sentence
+from rag.retrieval.evidence import Sentence
+from rag.schema import Citation, ShortAnswer
 
 MAX_WORDS = 12  # a span longer than this is a clause, not a short answer
 

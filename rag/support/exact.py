@@ -22,9 +22,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.lexicon import antonyms, lemma
+from rag.language.lexicon import antonyms, lemma
+from rag.language.text import NEGATORS, terms, words
 from rag.support.structure import dropped_condition, swapped_roles
-from rag.text import NEGATORS, terms, words
 
 UNCITED = "it cites no quote"
 NUMBER = "a number its quotes don't give"

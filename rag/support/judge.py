@@ -24,9 +24,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answer import Claim
-from rag.evidence import Sentence
 from rag.generation.base import is_refusal
+from rag.retrieval.evidence import Sentence
+from rag.schema import Claim
 from rag.support.exact import COVERAGE, check
 from rag.verification.base import Statement, Verifier
 
@@ -134,7 +134,7 @@ class SupportJudge:
         return [round(known[s], 4) for s in statements]
 
     def support(self, text: str, cited: Sequence[Sentence]) -> float:
-        """The support score of `text` against the `cited` sentences (rag/citations.py)."""
+        """The support score of `text` against the `cited` sentences (rag/support/citations.py)."""
         return self.verdict(text, [Quote.of(s) for s in cited]).support
 
     def why_unsupported(self, claim: Claim, evidence: Sequence[Sentence]) -> str | None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer import RecitedClaim, RemovedClaim
-from rag.citations import ParsedClaim, split_claims
-from rag.evidence import Sentence
 from rag.generation.base import is_refusal
+from rag.retrieval.evidence import Sentence
+from rag.schema import RecitedClaim, RemovedClaim
+from rag.support.citations import ParsedClaim, split_claims
 from rag.support.exact import check
 from rag.support.judge import UNCITED, Quote, SupportJudge
 

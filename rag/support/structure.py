@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.text import sentences, words
+from rag.language.text import sentences, words
 
 _CONDITIONS = (("if",), ("unless",), ("provided",), ("as", "long", "as"), ("only", "if"))
 _TOKEN = re.compile(r"[^\s,;:()/\"“”—–-]+")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings
+from rag.embedding.embedders import CachedEmbeddings
 from tests.api.support import fake_embedder, index_seeds, sharing
 from tests.conftest import SEEDS
 
@@ -32,7 +32,7 @@ def module_settings(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="session")
 def real_embedder() -> CachedEmbeddings:
     """One MiniLM for every API test: loaded once, its sentence cache stays warm."""
-    from rag.pipeline import embedder_for
+    from rag.answering.pipeline import embedder_for
 
     return embedder_for(Settings(_env_file=None))  # type: ignore[call-arg]
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from eval.bench.load_traffic import sse_events
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings
+from rag.embedding.embedders import CachedEmbeddings
 from tests.conftest import SEEDS, FakeEmbeddings, free_port
 
 
@@ -23,7 +23,7 @@ from tests.conftest import SEEDS, FakeEmbeddings, free_port
 def sharing(embedder: CachedEmbeddings) -> Iterator[None]:
     """Every pipeline opened inside the block uses `embedder`."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("rag.pipeline.embedder_for", lambda settings: embedder)
+        mp.setattr("rag.answering.pipeline.embedder_for", lambda settings: embedder)
         yield
 
 
@@ -33,8 +33,8 @@ def fake_embedder() -> AbstractContextManager[None]:
 
 
 def index_seeds(settings: Settings) -> None:
+    from rag.answering.pipeline import open_pipeline
     from rag.ingest import ingest_paths
-    from rag.pipeline import open_pipeline
 
     with open_pipeline(settings) as pipe:
         report = ingest_paths(pipe.store, [SEEDS], settings)

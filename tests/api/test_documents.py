@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from rag.chunking import chunk_document
 from rag.config import Settings
-from rag.documents import build_document
+from rag.documents.chunking import chunk_document
+from rag.documents.loading import build_document
 
 ARTICLE = (
     "Harbour town opens new ferry terminal\n"

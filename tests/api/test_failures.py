@@ -80,10 +80,10 @@ def test_a_slow_upload_does_not_stall_other_requests(
     fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Cleaning waits until /healthz has been answered: on the event loop it never would."""
-    import rag.documents
+    import rag.documents.loading
 
     entered, answered = threading.Event(), threading.Event()
-    real = rag.documents.build_document
+    real = rag.documents.loading.build_document
 
     def slow_build(*args: Any, **kwargs: Any) -> Any:
         entered.set()

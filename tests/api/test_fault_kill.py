@@ -3,7 +3,7 @@ the same data dir: every write that was acknowledged (2xx) is whole (its chunks,
 vectors, lexical entries and Chroma vectors; `rag check` finds nothing broken) and every
 acknowledged chat turn is in its conversation. Two set-ups:
 - `separate`: RAG_CHROMA_URL names a Chroma server of its own, which the kill leaves up;
-- `shared`: `rag serve` runs Chroma over the data dir as its child (rag/sharing.py); the
+- `shared`: `rag serve` runs Chroma over the data dir as its child (rag/store/chroma_server.py); the
   kill must not leave that child behind (it gets SIGTERM when its parent dies).
 """
 

@@ -109,7 +109,7 @@ def test_injected_instructions_never_reach_the_reader(warm_settings: Settings) -
         assert "HACKED" not in after["answer"] and not after["fallback"]
 
         # Asked about the bakery itself: the planted order is kept out of what the model
-        # reads (rag/injection.py), so it answers from the article's facts, cited.
+        # reads (rag/llm/injection.py), so it answers from the article's facts, cited.
         calls = len(chat.calls)
         bakery = c.post(
             "/v1/ask", json={"question": "Which bakery won the sourdough prize?"}

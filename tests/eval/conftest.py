@@ -80,7 +80,7 @@ GOLD = [
 @pytest.fixture
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every pipeline the eval opens embeds with FakeEmbeddings; provenance asks no git."""
-    monkeypatch.setattr("rag.pipeline.embedder_for", lambda settings: FakeEmbeddings())
+    monkeypatch.setattr("rag.answering.pipeline.embedder_for", lambda settings: FakeEmbeddings())
     monkeypatch.setattr("eval.results.git_sha", lambda: "test")
     monkeypatch.setattr("eval.benchmarks.run.git_sha", lambda: "test")
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from eval.benchmarks import claims, realtimeqa, rgb, squad
 from eval.benchmarks.base import BenchmarkError, Limits
-from rag.answer import Answer, DisagreementRef, Mode, Side
 from rag.cli import app
+from rag.schema import Answer, DisagreementRef, Mode, Side
 from tests.conftest import ROOT
 
 SHARED = ROOT.parent / "shared"

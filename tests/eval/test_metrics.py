@@ -32,9 +32,9 @@ from eval.metrics import (
     source_recall_at_k,
 )
 from eval.runinfo import settings_dump
-from rag.answer import Answer, Citation, Claim, Mode, SourceEntry, SourceRef
-from rag.answerability import Features, Judgement, probability
+from rag.answering.refusal import Features, Judgement, probability
 from rag.config import Settings
+from rag.schema import Answer, Citation, Claim, Mode, SourceEntry, SourceRef
 
 A, B, C = "src-a", "src-b", "src-c"
 

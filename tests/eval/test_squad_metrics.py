@@ -11,7 +11,7 @@ import pytest
 from eval.answer_metrics import exact_match, f1
 from eval.benchmarks.base import Limits
 from eval.benchmarks.squad import build, prediction
-from rag.answer import Answer, Mode, ShortAnswer
+from rag.schema import Answer, Mode, ShortAnswer
 
 
 @pytest.mark.parametrize(

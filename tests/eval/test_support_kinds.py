@@ -13,7 +13,7 @@ from eval.support_pairs import build_pairs
 from eval.support_polarity import implicit_negation, reversed_word
 from eval.support_right import contraction, reordered, trimmed
 from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
-from rag.documents import Document
+from rag.documents.loading import Document
 
 NEW_KINDS = {"contraction", "trimmed", "reordered"} | {
     *("reversed", "negation_implicit", "roles_swapped", "hedge", "dropped_condition")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from eval.support import calibrate, scores
 from eval.support_pairs import build_pairs
-from rag.documents import Document
+from rag.documents.loading import Document
 from rag.support.judge import SupportJudge
 
 HARBOUR = Document(

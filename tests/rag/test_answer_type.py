@@ -2,8 +2,8 @@
 
 import pytest
 
-from rag.answer_type import asks_for, holds, names
-from rag.text import terms
+from rag.language.text import terms
+from rag.query.asks import asks_for, holds, names
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.chain import MODEL_REFUSED, AnswerChain
+from rag.answering.chain import MODEL_REFUSED, AnswerChain
 from rag.config import Settings
-from rag.filters import Filters
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
-from rag.retrieval import Retriever
-from rag.store import ChunkStore
+from rag.retrieval.retriever import Retriever
+from rag.store.chunks import ChunkStore
+from rag.store.filters import Filters
 from tests.conftest import FakeChat, fake_store
 
 ARTICLES = {

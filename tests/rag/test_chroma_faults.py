@@ -26,7 +26,7 @@ ARTICLE = (
 def test_a_hung_chroma_server_times_out_as_a_store_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rag.vectors.REQUEST_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("rag.store.vectors.REQUEST_TIMEOUT_S", 1.0)
     query = FakeEmbeddings().embed_query("harbour tolls in Kestrel Bay")
     with ChromaServer(tmp_path / "chroma") as chroma:
         settings = Settings(

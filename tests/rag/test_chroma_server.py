@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
 from rag.errors import StoreError
 from rag.ingest import ingest_paths
-from rag.pipeline import open_pipeline
 from tests.conftest import SEEDS, free_port
 from tests.servers import ChromaServer
 

@@ -1,8 +1,8 @@
 import itertools
 
-from rag.chunking import chunk_document, count_tokens
-from rag.documents import Document, build_document
-from rag.text import sentences
+from rag.documents.chunking import chunk_document, count_tokens
+from rag.documents.loading import Document, build_document
+from rag.language.text import sentences
 
 TEXT = "\n".join(
     f"Paragraph {p} sentence {s} talks about the minerals deal and Mr. Trump's plans."

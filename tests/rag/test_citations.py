@@ -1,10 +1,10 @@
 import pytest
 
-from rag.citations import markers, split_claims, validate
-from rag.evidence import Sentence
-from rag.store import StoredChunk
+from rag.language.text import Span
+from rag.retrieval.evidence import Sentence
+from rag.store.chunks import StoredChunk
+from rag.support.citations import markers, split_claims, validate
 from rag.support.judge import SupportJudge
-from rag.text import Span
 
 JUDGE = SupportJudge(None, 0.3)  # the exact checks and the share of words
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cleaning import clean_text, is_chrome, normalize
+from rag.documents.cleaning import clean_text, is_chrome, normalize
 from tests.conftest import SEEDS
 
 ARCHIVE = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "realtimeqa-dev" / "articles"

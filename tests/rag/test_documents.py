@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import build_document, headline, load_documents, validate_source_id
+from rag.documents.loading import build_document, headline, load_documents, validate_source_id
 from rag.errors import DocumentError, InvalidSourceIdError
 from tests.conftest import SEEDS
 

@@ -1,8 +1,8 @@
 import pytest
 
-from rag.evidence import Sentence, is_heading, select, with_context
-from rag.store import StoredChunk
-from rag.text import Span
+from rag.language.text import Span
+from rag.retrieval.evidence import Sentence, is_heading, select, with_context
+from rag.store.chunks import StoredChunk
 
 
 def _sentences(*texts: str) -> list[Sentence]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import rag.lexicon
-from rag.lexicon import DATA, antonyms, lemma, opposite, provenance, ranked_antonyms
+import rag.language.lexicon
+from rag.language.lexicon import DATA, antonyms, lemma, opposite, provenance, ranked_antonyms
 from tests.conftest import ROOT
 
 
@@ -82,8 +82,8 @@ def test_the_lexicon_ships_wordnets_license_notice() -> None:
 
 def test_the_lexicon_is_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "lexicon/*.json" in config["tool"]["setuptools"]["package-data"]["rag"]
-    assert DATA.relative_to(ROOT / "rag").match("lexicon/*.json")
+    assert "language/lexicon/*.json" in config["tool"]["setuptools"]["package-data"]["rag"]
+    assert DATA.relative_to(ROOT / "rag").match("language/lexicon/*.json")
 
 
 def test_importing_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,6 +92,6 @@ def test_importing_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with monkeypatch.context() as patch:
         patch.setattr(Path, "read_text", refuse)
-        module = importlib.reload(rag.lexicon)  # runs the module's top level again
+        module = importlib.reload(rag.language.lexicon)  # runs the module's top level again
     assert module.lexicon.cache_info().currsize == 0
     assert module.lemma("won") == "win"  # read on first use

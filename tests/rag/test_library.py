@@ -4,8 +4,8 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.library import Outlet
-from rag.store import open_store
+from rag.store.browse import Outlet
+from rag.store.chunks import open_store
 from tests.conftest import FakeEmbeddings
 
 ARTICLES = {  # stem: (outlet, published, title)

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.retrieval import Passage, diversify, fuse
-from rag.store import StoredChunk
+from rag.retrieval.retriever import Passage, diversify, fuse
+from rag.store.chunks import StoredChunk
 
 
 @pytest.mark.parametrize(

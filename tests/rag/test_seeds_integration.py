@@ -2,10 +2,10 @@
 
 import pytest
 
+from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
-from rag.documents import load_file
-from rag.filters import Filters
-from rag.pipeline import open_pipeline
+from rag.documents.loading import load_file
+from rag.store.filters import Filters
 
 pytestmark = pytest.mark.integration
 from tests.conftest import SEEDS  # noqa: E402

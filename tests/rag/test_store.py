@@ -6,7 +6,7 @@ import pytest
 from rag.config import Settings
 from rag.errors import EmbedderMismatchError, UnknownSourceError
 from rag.ingest import ingest_paths
-from rag.store import open_store
+from rag.store.chunks import open_store
 from tests.conftest import FakeEmbeddings
 
 

@@ -10,8 +10,8 @@ import pytest
 from rag.config import Settings
 from rag.errors import StoreError
 from rag.ingest import ingest_paths
-from rag.store import open_store
-from rag.vectors import VectorIndex
+from rag.store.chunks import open_store
+from rag.store.vectors import VectorIndex
 from tests.conftest import FakeEmbeddings
 from tests.conftest import write_corpus as corpus
 

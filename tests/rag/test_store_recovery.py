@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from rag.catalog import Transaction
 from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.store import open_store
-from rag.vectors import VectorIndex
+from rag.store.catalog import Transaction
+from rag.store.chunks import open_store
+from rag.store.vectors import VectorIndex
 from tests.conftest import FakeEmbeddings
 from tests.conftest import write_corpus as corpus
 

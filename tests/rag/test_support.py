@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import Sentence
-from rag.injection import is_instruction
-from rag.store import StoredChunk
+from rag.language.text import Span
+from rag.llm.injection import is_instruction
+from rag.retrieval.evidence import Sentence
+from rag.store.chunks import StoredChunk
 from rag.support.exact import (
     CONDITION,
     COVERAGE,
@@ -21,7 +22,6 @@ from rag.support.exact import (
 from rag.support.judge import UNCITED, Quote, SupportJudge
 from rag.support.release import Release
 from rag.support.release import recite as recite_with
-from rag.text import Span
 
 
 def recite(text: str, cited: list[int], quotes: list[Quote], bar: float) -> list[int] | None:

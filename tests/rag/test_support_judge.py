@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from rag.citations import validate
 from rag.config import Settings
 from rag.errors import VerifierError
+from rag.support.citations import validate
 from rag.support.exact import NEGATION, NUMBER
 from rag.support.judge import UNBACKED, UNCITED, Quote, SupportJudge
 from rag.support.release import Release

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from rag.timeframe import window_in
+from rag.query.timeframe import window_in
 
 THURSDAY = date(2023, 3, 30)
 

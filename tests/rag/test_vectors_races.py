@@ -9,7 +9,7 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import StoreError
-from rag.vectors import VectorIndex
+from rag.store.vectors import VectorIndex
 
 
 class Racy:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer
 from rag.chat.condense import Turn
 from rag.chat.conversations import ConversationStore, UnknownConversationError, new_conversation_id
+from rag.schema import Answer
 
 
 def answer(text: str) -> Answer:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer
 from rag.chat.conversations import ConversationStore, new_conversation_id
 from rag.errors import StoreError
+from rag.schema import Answer
 
 GARBAGE = bytes(range(256)) * 32
 

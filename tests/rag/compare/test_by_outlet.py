@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.pipeline import Pipeline, open_pipeline
 from rag.config import Settings
-from rag.filters import Filters
 from rag.ingest import ingest_paths
-from rag.pipeline import Pipeline, open_pipeline
+from rag.store.filters import Filters
 
 pytestmark = pytest.mark.integration
 

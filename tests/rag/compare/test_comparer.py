@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.chain import AnswerChain
-from rag.citations import keep_markers
+from rag.answering.chain import AnswerChain
 from rag.config import Settings
 from rag.generation.chat import ChatGenerator
-from rag.retrieval import Retriever
-from rag.store import ChunkStore
+from rag.retrieval.retriever import Retriever
+from rag.store.chunks import ChunkStore
+from rag.support.citations import keep_markers
 from tests.conftest import FakeChat, fake_store
 
 # Two articles that both report on the ferry terminal, each in several sentences.

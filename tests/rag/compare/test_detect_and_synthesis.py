@@ -3,9 +3,9 @@ import pytest
 from rag.compare.comparer import shift_markers
 from rag.compare.detect import is_comparative, topic_label, topic_of
 from rag.compare.synthesis import find_disagreements
-from rag.evidence import Sentence
-from rag.store import StoredChunk
-from rag.text import Span, negated_terms
+from rag.language.text import Span, negated_terms
+from rag.retrieval.evidence import Sentence
+from rag.store.chunks import StoredChunk
 
 
 @pytest.mark.parametrize(

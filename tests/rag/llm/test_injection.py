@@ -1,6 +1,6 @@
 """Orders planted in an article do not steer the real local model (`pytest -m slow`).
 
-A made-up article hides two orders to a model: one in a form rag/injection.py knows
+A made-up article hides two orders to a model: one in a form rag/llm/injection.py knows
 (kept out of the evidence), one it does not (left to the prompt, which says evidence is
 data). The packaged Qwen2.5-Coder-1.5B answers the question, and whatever it writes, no
 shown sentence carries the planted word: a sentence only repeating it has no support.
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer
+from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.llm import server as localllm
-from rag.pipeline import open_pipeline
+from rag.schema import Answer
 from tests.conftest import free_port
 from tests.servers import packaged_model_or_skip
 

@@ -19,15 +19,15 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
 from eval.bench.llm import read_metrics
-from rag.answer import Answer
-from rag.chain import Event
-from rag.citations import markers
+from rag.answering.chain import Event
+from rag.answering.pipeline import make_generator, open_pipeline
 from rag.config import Settings
 from rag.errors import ConfigError, GenerationError
 from rag.generation.chat import ChatGenerator
 from rag.llm import server as localllm
 from rag.llm.client import make_chat_model
-from rag.pipeline import make_generator, open_pipeline
+from rag.schema import Answer
+from rag.support.citations import markers
 from rag.support.exact import NUMBER
 from tests.conftest import free_port
 from tests.servers import llama_server, packaged_model_or_skip, smollm2_gguf

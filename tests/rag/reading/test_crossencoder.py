@@ -50,10 +50,10 @@ def test_a_cross_encoder_folder_reads_pairs_as_probabilities(tiny_cross_encoder:
 def test_a_cross_encoder_ranks_the_evidence_of_a_real_chain(
     tiny_cross_encoder: Path, tmp_path: Path
 ) -> None:
-    from rag.chain import AnswerChain
+    from rag.answering.chain import AnswerChain
     from rag.config import Settings
     from rag.generation.extractive import ExtractiveGenerator
-    from rag.retrieval import Retriever
+    from rag.retrieval.retriever import Retriever
     from tests.conftest import fake_store
 
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.answerability import READER_WEIGHTS, WEIGHTS, Features, probability
-from rag.chain import AnswerChain
+from rag.answering.chain import AnswerChain
+from rag.answering.refusal import READER_WEIGHTS, WEIGHTS, Features, probability
 from rag.config import Settings
 from rag.generation.extractive import ExtractiveGenerator
 from rag.reading.rank import Use, before, read_evidence
-from rag.retrieval import Retriever
-from rag.store import ChunkStore
+from rag.retrieval.retriever import Retriever
+from rag.store.chunks import ChunkStore
 from tests.conftest import FakeReader, fake_store
 
 ARTICLES = {

@@ -1,10 +1,10 @@
 """Lexical side of retrieval: BM25 over chunk terms, and term statistics for sentences.
 
-The index is an SQLite FTS5 table in the catalog (rag/catalog.py), written in the same
+The index is an SQLite FTS5 table in the catalog (rag/store/catalog.py), written in the same
 transaction as the chunks, so it is incremental (a write costs the document written) and
 shared by every process. Chunks are indexed as their `terms()` (stemmed, no stop words),
 and questions are matched the same way, so "negotiations" finds "negotiate". The queries
-themselves are planned in rag/search.py.
+themselves are planned in rag/store/search.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.catalog import Catalog
-from rag.text import terms
+from rag.language.text import terms
+from rag.store.catalog import Catalog
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ retrieval: a Chroma `where` and an SQL condition.
 `since`/`until` are the asker's filter: undated articles fall outside it. `window` keeps
 undated articles in, since nothing places them outside it (an `as_of` day: nothing after
 it). `prefer` is not a filter at all: the window a question names ("this week"), whose
-articles retrieval ranks higher (rag/retrieval.py)."""
+articles retrieval ranks higher (rag/retrieval/retriever.py)."""
 
 from __future__ import annotations
 

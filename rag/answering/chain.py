@@ -13,7 +13,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from rag.answer import (
+from rag.answering.refusal import judge
+from rag.compare.answer import compare_answer
+from rag.compare.comparer import Comparer, CompareResult
+from rag.compare.detect import is_comparative
+from rag.config import Settings
+from rag.errors import EmptyQuestionError, GenerationError
+from rag.generation.base import Generator, is_refusal, refusal
+from rag.generation.chat import ChatGenerator
+from rag.generation.extractive import ExtractiveGenerator
+from rag.query.scope import Scope
+from rag.reading.base import Reader
+from rag.reading.rank import read_evidence
+from rag.reading.short_answer import short_answer
+from rag.retrieval.evidence import Sentence, rank_sentences
+from rag.retrieval.retriever import Retrieval, Retriever
+from rag.schema import (
     Answer,
     GroupBy,
     RecitedClaim,
@@ -21,23 +36,8 @@ from rag.answer import (
     RequestMode,
     Timings,
 )
-from rag.answerability import judge
-from rag.citations import Validated, source_refs, unscored, validate
-from rag.compare.answer import compare_answer
-from rag.compare.comparer import Comparer, CompareResult
-from rag.compare.detect import is_comparative
-from rag.config import Settings
-from rag.errors import EmptyQuestionError, GenerationError
-from rag.evidence import Sentence, rank_sentences
-from rag.filters import Filters
-from rag.generation.base import Generator, is_refusal, refusal
-from rag.generation.chat import ChatGenerator
-from rag.generation.extractive import ExtractiveGenerator
-from rag.reading.base import Reader
-from rag.reading.rank import read_evidence
-from rag.reading.short_answer import short_answer
-from rag.retrieval import Retrieval, Retriever
-from rag.scope import Scope
+from rag.store.filters import Filters
+from rag.support.citations import Validated, source_refs, unscored, validate
 from rag.support.judge import SupportJudge
 from rag.support.release import Release
 
@@ -189,7 +189,7 @@ class AnswerChain:
         once its quotes are found to back it (rag/support/); the others are listed as
         removed. An LLM that fails, times out, cites nothing (after one stricter retry),
         keeps no backed sentence or refuses is replaced by the extractive answer, with the
-        reason: whether the evidence answers was decided before (rag/answerability.py), and
+        reason: whether the evidence answers was decided before (rag/answering/refusal.py), and
         a small model's refusal of evidence judged to answer is its failure, not the news's."""
         generator = self.generator
         evidence = generator.evidence(ranked, retrieval)

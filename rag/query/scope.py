@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rag.answer import TimeWindow
-from rag.filters import Filters
-from rag.timeframe import Window, window_in
+from rag.query.timeframe import Window, window_in
+from rag.store.filters import Filters
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,13 @@ class Scope:
         return cls(filters, day, window)
 
     def fields(self) -> dict[str, Any]:
-        """The Answer fields that say what the question was read against."""
+        """The Answer fields that say what the question was read against (rag/schema.py
+        `TimeWindow` validates the window's fields)."""
         window = None
         if self.window is not None:
-            window = TimeWindow(
-                phrase=self.window.phrase,
-                since=self.window.start.isoformat(),
-                until=self.window.end.isoformat(),
-            )
+            window = {
+                "phrase": self.window.phrase,
+                "since": self.window.start.isoformat(),
+                "until": self.window.end.isoformat(),
+            }
         return {"as_of": self.as_of.isoformat(), "time_window": window}

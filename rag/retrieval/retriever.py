@@ -18,13 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.config import Settings
-from rag.dates import parse_date
 from rag.errors import UnknownSourceError
-from rag.filters import Filters
-from rag.lexical import TermStats
-from rag.library import Outlet
-from rag.store import ChunkStore, SourceInfo, StoredChunk
-from rag.text import terms
+from rag.language.dates import parse_date
+from rag.language.text import terms
+from rag.store.browse import Outlet
+from rag.store.chunks import ChunkStore, SourceInfo, StoredChunk
+from rag.store.filters import Filters
+from rag.store.lexical import TermStats
 
 
 @dataclass(frozen=True)

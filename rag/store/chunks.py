@@ -23,15 +23,15 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from rag import integrity, lexical
-from rag.catalog import Catalog, batches, sqlite_errors
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings
+from rag.embedding.embedders import CachedEmbeddings
 from rag.errors import StoreError, UnknownSourceError
-from rag.filters import Filters
-from rag.lexical import TermStats
-from rag.library import SOURCE_COLUMNS, Outlet, Page, browse, outlets
-from rag.records import (
+from rag.store import integrity, lexical
+from rag.store.browse import SOURCE_COLUMNS, Outlet, Page, browse, outlets
+from rag.store.catalog import Catalog, batches, sqlite_errors
+from rag.store.filters import Filters
+from rag.store.lexical import TermStats
+from rag.store.rows import (
     Prepared,
     SourceInfo,
     StoredChunk,
@@ -40,8 +40,8 @@ from rag.records import (
     stored_chunk,
     vector_meta,
 )
-from rag.search import Searcher
-from rag.vectors import VectorIndex, open_vectors
+from rag.store.search import Searcher
+from rag.store.vectors import VectorIndex, open_vectors
 
 __all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "check_catalog", "open_store"]
 
@@ -110,12 +110,12 @@ class ChunkStore:
     def browse(
         self, query: str | None = None, outlet: str | None = None, limit: int = 100, offset: int = 0
     ) -> Page:
-        """A page of sources, newest first (rag/library.py)."""
+        """A page of sources, newest first (rag/store/browse.py)."""
         return browse(self._catalog, query, outlet, limit, offset)
 
     def outlets(self, filters: Filters | None = None) -> list[Outlet]:
         """Every outlet (of the articles `filters` lets through) with its article count and
-        date range (rag/library.py)."""
+        date range (rag/store/browse.py)."""
         return outlets(self._catalog, filters)
 
     @sqlite_errors
@@ -241,7 +241,7 @@ class ChunkStore:
 
     @sqlite_errors
     def verify(self) -> list[str]:
-        """What is inconsistent in the index (nothing, normally); see rag/integrity.py."""
+        """What is inconsistent in the index (nothing, normally); see rag/store/integrity.py."""
         return integrity.problems(self._catalog, self._vectors, self._embedder.dimensions)
 
     @sqlite_errors

@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from rag import lexical
-from rag.catalog import ChunkRow, DocumentRow
-from rag.chunking import Chunk
-from rag.dates import parse_date
-from rag.documents import Document
-from rag.filters import UNDATED, day_number
-from rag.text import Span
+from rag.documents.chunking import Chunk
+from rag.documents.loading import Document
+from rag.language.dates import parse_date
+from rag.language.text import Span
+from rag.store import lexical
+from rag.store.catalog import ChunkRow, DocumentRow
+from rag.store.filters import UNDATED, day_number
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ filters need), with no text (the catalog has it; storing it again halves write s
 Where it runs:
 - `RAG_CHROMA_URL`: a Chroma server (`chroma run`), shared by any number of processes;
 - otherwise the data dir's embedded store, or the server `rag serve` runs over it while
-  it serves (rag/sharing.py), so CLI commands and workers can share the data dir.
+  it serves (rag/store/chroma_server.py), so CLI commands and workers can share the data dir.
 Every failure of Chroma reaches callers as `StoreError`.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import EmbedderMismatchError, RagError, StoreError
-from rag.sharing import Shared, embedded_lock, registered_url
+from rag.store.chroma_server import Shared, embedded_lock, registered_url
 
 P = ParamSpec("P")
 T = TypeVar("T")

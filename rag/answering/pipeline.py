@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.chain import AnswerChain
+from rag.answering.chain import AnswerChain
 from rag.chat.condense import Condenser, LLMCondenser, RuleCondenser
 from rag.config import Settings
-from rag.embeddings import CachedEmbeddings, OpenAIEmbedder
+from rag.embedding.embedders import CachedEmbeddings, OpenAIEmbedder
 from rag.errors import ConfigError
 from rag.generation.base import Generator
 from rag.generation.chat import ChatGenerator
@@ -23,8 +23,8 @@ from rag.llm.client import chat_model_for
 from rag.llm.guard import LLMGuard
 from rag.reading.base import Reader
 from rag.reading.factory import reader_for
-from rag.retrieval import Retriever
-from rag.store import ChunkStore, open_store
+from rag.retrieval.retriever import Retriever
+from rag.store.chunks import ChunkStore, open_store
 from rag.support.judge import SupportJudge
 from rag.verification.base import Verifier
 from rag.verification.factory import verifier_for
@@ -63,12 +63,12 @@ def make_embedder(
     provider, _, model = spec.partition("/")
     match provider:
         case "local":
-            from rag.minilm import OnnxMiniLM
+            from rag.embedding.minilm import OnnxMiniLM
 
             _require_minilm(model)
             return OnnxMiniLM(batch_size=batch_size)
         case "local-torch":
-            from rag.minilm import TorchMiniLM
+            from rag.embedding.minilm import TorchMiniLM
 
             _require_minilm(model)
             return TorchMiniLM(batch_size=batch_size)

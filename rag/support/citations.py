@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.answer import Citation, Claim, SourceRef
-from rag.dates import parse_date
-from rag.evidence import Sentence
-from rag.text import sentences
+from rag.language.dates import parse_date
+from rag.language.text import sentences
+from rag.retrieval.evidence import Sentence
+from rag.schema import Citation, Claim, SourceRef
 
 # "[1]", "[1][2]", "[1, 2]", "[1,2,3]"
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")

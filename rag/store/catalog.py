@@ -7,7 +7,7 @@
 `RAG_DATA_DIR/catalog.sqlite3` is the index's source of truth: a document is in the index
 when its row commits here, with its chunks, their sentence vectors and their lexical
 entries in the same transaction, so they are all there or all absent. Chroma holds the
-chunk vectors under the same chunk ids (rag/vectors.py); `pending` records every vector
+chunk vectors under the same chunk ids (rag/store/vectors.py); `pending` records every vector
 id a write may leave behind in Chroma until the write is over, so a killed writer's
 leftovers are found and removed by the next one.
 
@@ -33,8 +33,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from rag.catalog_schema import SCHEMA, SCHEMA_VERSION
 from rag.errors import StoreError
+from rag.store.schema import SCHEMA, SCHEMA_VERSION
 
 P = ParamSpec("P")
 T = TypeVar("T")

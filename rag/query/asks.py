@@ -8,7 +8,7 @@ A name is a capitalised word run the question does not already use ("Lisbon"), n
 calendar word; a number or a date must not be one the question itself gives ("in 2024"),
 and "how many ferries" needs "ferries" beside the number. Used to make an answer hold what
 was asked (rag/generation/extractive.py) and, with `speaker`, to refuse evidence that
-cannot answer (rag/chain.py): "According to Ana Ruiz, …" is not answered by a sentence
+cannot answer (rag/answering/chain.py): "According to Ana Ruiz, …" is not answered by a sentence
 that does not name Ana Ruiz.
 """
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from rag.text import terms
+from rag.language.text import terms
 
 Kind = Literal["date", "number", "name"]
 

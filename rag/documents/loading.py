@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from rag.cleaning import clean_text
+from rag.documents.cleaning import clean_text
 from rag.errors import DocumentError, InvalidSourceIdError
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rag.catalog import Catalog, batches
-from rag.filters import Filters
-from rag.lexical import TermStats, match_expression
-from rag.vectors import VectorIndex
+from rag.store.catalog import Catalog, batches
+from rag.store.filters import Filters
+from rag.store.lexical import TermStats, match_expression
+from rag.store.vectors import VectorIndex
 
 BROAD = 0.25  # a filter keeping at least this share of chunks is applied after searching
 COMMON = 0.10  # terms in more chunks than this share are left out of lexical queries

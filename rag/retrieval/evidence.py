@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.retrieval import Passage, Retrieval
-from rag.store import StoredChunk
-from rag.text import Span, terms
+from rag.language.text import Span, terms
+from rag.retrieval.retriever import Passage, Retrieval
+from rag.store.chunks import StoredChunk
 
 W_COVERAGE, W_DENSE, W_PASSAGE = 0.5, 0.35, 0.15
 # How many of the best sentences get a vector of their own by default: as many as any

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embeddings import CachedEmbeddings, unit_rows
+from rag.embedding.embedders import CachedEmbeddings, unit_rows
 
 MINILM_IDENTITY = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_MAX_TOKENS = 256  # the model's max_seq_length

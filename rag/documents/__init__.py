@@ -1,0 +1,1 @@
+"""Articles in: reading files into documents (loading), cleaning them and cutting chunks."""

@@ -1,0 +1,1 @@
+"""Text to vectors: the local MiniLM (minilm) or an OpenAI-compatible endpoint (embedders)."""

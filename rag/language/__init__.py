@@ -1,0 +1,1 @@
+"""Words: sentences and spans (text), dates, and WordNet lemmas (lexicon)."""

@@ -1,0 +1,1 @@
+"""Finding passages (retriever) and their best sentences (evidence) for a question."""
