@@ -16,7 +16,7 @@ from rag.support.judge import UNBACKED, UNCITED, Quote, SupportJudge
 from rag.support.release import Release
 from rag.verification.base import Statement, as_pair
 from rag.verification.factory import verifier_for
-from tests.rag.test_support import evidence
+from tests.rag.support.test_exact import evidence
 
 LEVY = Quote("The harbour levy rose to 417 crowns in May.", "levy", ("Harbour Times",))
 
