@@ -37,8 +37,10 @@ from eval.support_pools import NamePool, blocks_of, without
 from eval.support_right import contraction, reordered, trimmed
 from eval.support_wrong import dropped_condition, hedge_made_fact, known_names, swapped_roles
 from rag.documents.loading import Document
+from rag.language.dates import calendar_words
+from rag.language.names import name_terms
+from rag.language.numbers import values
 from rag.language.text import sentences
-from rag.support.exact import calendar, name_terms, numbers
 
 PAIRS = Path(__file__).parent / "gold" / "support_pairs.jsonl"
 _AUX = re.compile(r"\b(is|was|were|are|has|have|had|will|would|could|can|did|does|should)\b ")
@@ -123,7 +125,7 @@ def split_of(source_id: str) -> str:
 
 def checkable(sentence: str) -> bool:
     n = len(sentence.split())
-    has = numbers(sentence) or calendar(sentence) or name_terms(sentence)
+    has = values(sentence) or calendar_words(sentence) or name_terms(sentence)
     return 8 <= n <= 60 and bool(has) and not sentence.endswith("?")
 
 

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
 from rag.errors import GenerationError
+from rag.language.names import NAME_RUN
 from rag.language.text import terms, words
 from rag.llm.guard import LLMGuard
 from rag.llm.prompts import load_prompt
@@ -35,7 +36,6 @@ _LEADING = re.compile(
     r"^(?:(?:and|but|so|also|or|then|plus|ok|okay|well|now)\b[\s,]*)+", re.IGNORECASE
 )
 _ABOUT = re.compile(r"^(?:what|how)\s+about\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 _PERSON = frozenset({"he", "she", "him", "her", "his", "hers"})
 _PERSONAL = _PERSON | {"they", "them", "their", "theirs"}
 _REFERRING = frozenset({"it", "its", "this", "that", "these", "those", "there"})
@@ -67,7 +67,7 @@ def entities(text: str) -> list[str]:
     A lone capitalised first word is ambiguous ("Fares?") and counts only in capitals.
     """
     found: list[str] = []
-    for match in _CAPITALISED.finditer(text):
+    for match in NAME_RUN.finditer(text):
         parts = match.group().rstrip(".").split()
         while parts and parts[0].lower() in _FUNCTION:
             parts.pop(0)

@@ -18,6 +18,9 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
+from rag.language.dates import DAY_OR_YEAR, MONTHS, WEEKDAYS
+from rag.language.names import is_calendar, runs
+from rag.language.numbers import NUMBER
 from rag.language.text import terms
 
 Kind = Literal["date", "number", "name"]
@@ -37,19 +40,12 @@ _ASKS_NAME = re.compile(
     r"|happened\b|caused\b|made\b)[a-z-]+",
     re.IGNORECASE | re.VERBOSE,
 )
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTHS = "|".join(MONTHS)
+_DAYS = "|".join(WEEKDAYS)
 _HAS_DATE = re.compile(
     rf"\b(?:{_MONTHS}|{_DAYS}|(?:19|20)\d\d|yesterday|today|tomorrow|\d{{1,2}}/\d{{1,2}})\b",
     re.IGNORECASE,
 )
-_HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
-    r"millions?|billions?|trillions?|half|third|quarter|percent|twice|double)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:of\s+the\s+|of\s+|de\s+)?[A-Z][\w'’&.-]*)*")
-_CALENDAR = re.compile(rf"^(?:{_MONTHS}|{_DAYS})$", re.IGNORECASE)
 
 
 def asks_for(question: str) -> Kind | None:
@@ -67,9 +63,8 @@ def names(text: str, known: Iterable[str] = ()) -> list[str]:
     """Capitalised word runs of `text` whose terms are not all in `known` (stemmed terms)."""
     seen = set(known)
     found = []
-    for match in _NAME.finditer(text):
-        phrase = match.group().rstrip(".")
-        words = [w for w in phrase.split() if not _CALENDAR.match(w)]
+    for phrase in runs(text):
+        words = [w for w in phrase.split() if not is_calendar(w)]
         own = set(terms(" ".join(words)))
         if own and not own <= seen:
             found.append(phrase)
@@ -87,22 +82,12 @@ def holds(text: str, kind: Kind | None, question_terms: Iterable[str] = ()) -> b
         case "number":  # a day of the month or a year is a date, not the number asked for
             return any(
                 set(terms(m.group())) - known or not terms(m.group())
-                for m in _NUMBER.finditer(_DATED.sub(" ", text))
+                for m in NUMBER.finditer(DAY_OR_YEAR.sub(" ", text))
             )
         case "name":
             return bool(names(text, known))
 
 
-_NUMBER = re.compile(  # a number as written: "$40 million", "52.1%", "three", "1,200"
-    r"[$£€]?\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|"
-    r"hundreds?|thousands?|millions?|billions?|trillions?|half|third|quarter|percent|twice|double)\b",
-    re.IGNORECASE,
-)
-_DATED = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
-    rf"|\b(?:19|20)\d\d\b(?![,.]?\d)",
-    re.IGNORECASE,
-)
 _EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _COUNTED = re.compile(r"\bhow\ many\ ([a-z-]+)", re.IGNORECASE | re.VERBOSE)
@@ -146,7 +131,11 @@ def answers(question: str, text: str, near: str | None = None) -> bool:
     kind = asks_for(question)
     if kind in ("date", "number") and not holds(text, kind, question_terms):
         return False
-    if kind == "number" and _EXACT.search(question) and not _DIGIT.search(_DATED.sub(" ", text)):
+    if (
+        kind == "number"
+        and _EXACT.search(question)
+        and not _DIGIT.search(DAY_OR_YEAR.sub(" ", text))
+    ):
         return False  # "what exact amount" is not answered by "hundreds of billions"
     counted = _COUNTED.search(question)
     if counted and terms(counted.group(1)) and not set(terms(counted.group(1))) & set(terms(text)):

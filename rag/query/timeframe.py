@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+from rag.language.dates import MONTH_NUMBERS, MONTHS, WEEKDAYS
+from rag.language.numbers import SMALL, SMALL_VALUES
+
+_WEEKDAYS = {name: i for i, name in enumerate(WEEKDAYS)}
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30}
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _relative(phrase: str, as_of: date) -> tuple[date, date] | None:
             back = (as_of.weekday() - _WEEKDAYS[day]) % 7 or 7
             return as_of - timedelta(days=back), as_of - timedelta(days=back)
         case [_, _, count, unit] if unit in _UNITS:  # "the past 10 days", "the last two weeks"
-            n = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
+            n = int(count) if count.isdigit() else SMALL_VALUES.get(count, 0)
             return (as_of - timedelta(days=n * _UNITS[unit] - 1), as_of) if n else None
     return None
 
@@ -76,12 +76,12 @@ _RELATIVE = re.compile(
     r"\b(?:today|tonight|yesterday|(?:this|the)\ past\ week|this\ week(?:end)?|last\ week(?:end)?"
     r"|over\ the\ weekend|this\ month|last\ month|this\ year|last\ year"
     rf"|last\ (?:{'|'.join(_WEEKDAYS)})"
-    r"|(?:the|in\ the)?\ ?(?:past|last)\ (?:\d{1,3}|two|three|four|five|six|seven|ten)"
+    rf"|(?:the|in\ the)?\ ?(?:past|last)\ (?:\d{{1,3}}|{'|'.join(SMALL[2:])})"
     r"\ (?:days?|weeks?|months?))\b",
     re.IGNORECASE | re.VERBOSE,
 )
 _NAMED = re.compile(
-    rf"\b(?:in|during|since)\ (?:(?P<month>{'|'.join(m for m in _MONTHS if len(m) > 3)})\ )?"
+    rf"\b(?:in|during|since)\ (?:(?P<month>{'|'.join(MONTHS)})\ )?"
     r"(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -102,7 +102,7 @@ def window_in(question: str, as_of: date) -> Window | None:
     if named:
         year, month = int(named.group("year")), named.group("month")
         start, end = (
-            _month(year, _MONTHS[month.lower()])
+            _month(year, MONTH_NUMBERS[month.lower()])
             if month
             else (date(year, 1, 1), date(year, 12, 31))
         )

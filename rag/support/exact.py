@@ -22,7 +22,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.language.dates import calendar_words
 from rag.language.lexicon import antonyms, lemma
+from rag.language.names import name_terms
+from rag.language.numbers import values
 from rag.language.text import NEGATORS, terms, words
 from rag.support.structure import dropped_condition, swapped_roles
 
@@ -35,37 +38,6 @@ COVERAGE = "too little of it is in its quotes"
 ROLES = "its quotes give these names other roles"
 CONDITION = "it leaves out its quote's condition"
 
-_SMALL = [
-    *("zero", "one", "two", "three", "four", "five", "six"),
-    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
-]
-_WORD_NUMBERS = {w: str(i) for i, w in enumerate(_SMALL)} | {
-    **{"twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100", "thousand": "1000"},
-    **{"dozen": "12", "half": "0.5", "twice": "2"},
-}
-_SCALE = {"million": "m", "billion": "b", "trillion": "t", "thousand": "k"}
-_NUMERAL = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|percent|per cent))?"
-    r"(?:\s+(million|billion|trillion|thousand)s?)?",
-    re.IGNORECASE,
-)
-_MONTHS = [
-    *("january", "february", "march", "april", "may", "june"),
-    *("july", "august", "september", "october", "november", "december"),
-]
-_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_ABBREVIATED = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
-_NAME_WORD = re.compile(r"[A-Z][\w'’&-]*")
-# Titles name no one by themselves ("President Varga" is backed by "Varga").
-_TITLES = frozenset(
-    [
-        *("president", "vice", "mr", "mrs", "ms", "dr", "prime", "minister", "secretary"),
-        *("chancellor", "senator", "sen", "rep", "gov", "governor", "general", "gen", "king"),
-        *("queen", "prince", "princess", "pope", "judge", "justice", "chief", "ceo"),
-        *("chairman", "chairwoman", "director", "professor", "prof", "sir", "lord", "lady"),
-        *("mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson"),
-    ]
-)
 # One name written two ways.
 _ALIASES = (
     (re.compile(r"\bUnited States(?: of America)?\b"), "US"),
@@ -73,52 +45,9 @@ _ALIASES = (
     (re.compile(r"\bEuropean Union\b"), "EU"),
     (re.compile(r"\bUnited Nations\b"), "UN"),
 )
-_NOT_NAMES = frozenset(_MONTHS + _DAYS) | _TITLES
 _PREFIX = 5  # "Canadian" is backed by "Canada", "Mexican" by "Mexico"
 _LETTER = re.compile(r"[^\W\d_]")
 _INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers as values: "1,200" and "1200" alike, "$1.7 billion" as "1.7b", "5%" as "5%";
-    small numbers written as words count too ("three" is "3")."""
-    found = set()
-    for m in _NUMERAL.finditer(text):
-        value = m.group(1).rstrip(".,")
-        value = (
-            value.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value) else value
-        )
-        if "." in value:
-            value = value.rstrip("0").rstrip(".")
-        unit = "%" if m.group(2) else _SCALE.get((m.group(3) or "").lower(), "")
-        found.add(value + unit)
-    for w in words(text):
-        if w in _WORD_NUMBERS:
-            found.add(_WORD_NUMBERS[w])
-    return found
-
-
-def calendar(text: str) -> set[str]:
-    """Month and weekday names (abbreviations spelled out)."""
-    out = set()
-    for w in words(text):
-        w = w.rstrip(".")
-        if w in _MONTHS or w in _DAYS:
-            out.add(w)
-        elif w in _ABBREVIATED and w != "may":
-            out.add(_ABBREVIATED[w])
-    return out
-
-
-def name_terms(text: str) -> set[str]:
-    """Terms of the capitalised words past a sentence's first word."""
-    out: set[str] = set()
-    for i, token in enumerate(re.findall(r"\S+", text)):
-        word = token.strip("\"'“”‘’()[],.;:!?")
-        lower = word.lower().rstrip(".")
-        if i > 0 and _NAME_WORD.fullmatch(word) and lower not in _NOT_NAMES:
-            out.update(terms(word))
-    return out
 
 
 @dataclass(frozen=True)
@@ -217,8 +146,8 @@ def check(claim: str, quotes: Sequence[str], context: Sequence[str] = ()) -> Che
     plain = {t for t in claim_terms if not t.replace(".", "").isdigit()}
     shared = claim_terms & meanings(quoted)
     return Check(
-        missing_numbers=numbers(claim) - numbers(quoted),
-        missing_dates=calendar(claim) - calendar(around),
+        missing_numbers=values(claim) - values(quoted),
+        missing_dates=calendar_words(claim) - calendar_words(around),
         missing_names=unknown_names(name_terms(claim), known),
         negation_differs=bool((negated_meanings(claim) ^ negated_meanings(quoted)) & shared)
         or bool(reversed_words(claim, quoted)),

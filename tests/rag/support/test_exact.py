@@ -16,7 +16,6 @@ from rag.support.exact import (
     NUMBER,
     ROLES,
     check,
-    numbers,
 )
 from rag.support.judge import UNCITED, Quote, SupportJudge
 from rag.support.release import Release
@@ -158,12 +157,6 @@ def test_a_claim_is_backed_only_by_what_its_quote_says(claim: str, reason: str |
 
 
 def test_numbers_are_compared_as_values() -> None:
-    assert numbers("It cost $1,200, then 1.50 billion, 5 percent and three ships.") == {
-        "1200",
-        "1.5b",
-        "5%",
-        "3",
-    }
     assert not check("Aid reached $1.5 billion.", ["aid reached $1.50 billion"]).missing_numbers
 
 
