@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from rag.language.text import terms
 from rag.query.asks import Kind, asks_for, holds
-from rag.retrieval.evidence import DUPLICATE_OVERLAP, Sentence, jaccard, select, with_context
+from rag.retrieval.evidence import Sentence, repeats, select, with_context
 from rag.retrieval.retriever import Retrieval
 
 RELATIVE_FLOOR = 0.8  # a further sentence must score at least this share of the best
@@ -52,9 +52,9 @@ def compose(
     for sentence in ranked[1:]:
         if len(chosen) == limit or sentence.score < floor * first.score:
             break
-        own = set(terms(sentence.text))
-        if any(jaccard(own, set(terms(c.text))) >= DUPLICATE_OVERLAP for c in chosen):
+        if repeats(sentence, chosen):
             continue
+        own = set(terms(sentence.text))
         gain = sum(weight[t] for t in (question & own) - covered) / total
         fills = not filled and holds(sentence.text, kind, question)
         if gain >= GAIN or fills:

@@ -145,16 +145,19 @@ def select(ranked: Sequence[Sentence], limit: int, relative_floor: float = 0.8) 
         return []
     floor = ranked[0].score * relative_floor
     chosen: list[Sentence] = []
-    seen_terms: list[set[str]] = []
     for sentence in ranked:
         if len(chosen) == limit or sentence.score < floor:
             break
-        own = set(terms(sentence.text))
-        if any(jaccard(own, other) >= DUPLICATE_OVERLAP for other in seen_terms):
-            continue
-        chosen.append(sentence)
-        seen_terms.append(own)
+        if not repeats(sentence, chosen):
+            chosen.append(sentence)
     return chosen
+
+
+def repeats(sentence: Sentence, chosen: Iterable[Sentence]) -> bool:
+    """Whether `sentence` says nearly what one of `chosen` says: `DUPLICATE_OVERLAP` of
+    their terms shared (overlapping articles and wire copies repeat sentences)."""
+    own = set(terms(sentence.text))
+    return any(jaccard(own, set(terms(other.text))) >= DUPLICATE_OVERLAP for other in chosen)
 
 
 _ANAPHOR = re.compile(
