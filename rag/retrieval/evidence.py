@@ -27,11 +27,18 @@ from rag.language.text import Span, terms
 from rag.retrieval.retriever import Passage, Retrieval
 from rag.store.chunks import StoredChunk
 
+# A sentence's cheap score: IDF-weighted coverage of the question, its own cosine, its
+# passage's. Hand-set when the pipeline was first written (5897f23), not fitted; with the
+# reader on (the default) they only choose its 12 candidates, and the reader's weights
+# (eval/calibration_reader.json) rank the rest. `rag eval` gates the result.
 W_COVERAGE, W_DENSE, W_PASSAGE = 0.5, 0.35, 0.15
 # How many of the best sentences get a vector of their own by default: as many as any
 # decision reads (refusal the first, an extractive answer three, compare's addressing five).
 REFINE_TOP = 5
 Embed = Callable[[list[str]], list[list[float]]]
+# Hand-set with the weights above (5897f23), not fitted: a neighbour's coverage counts a
+# quarter (context, not the claim); two sentences sharing 80% of their terms say one thing
+# (wire copies reworded by a word or two).
 NEIGHBOUR_SHARE = 0.25
 DUPLICATE_OVERLAP = 0.8
 

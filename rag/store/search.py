@@ -6,7 +6,7 @@ keeps little (a week, a few sources) is cheapest filtered inside the index. Chro
 metadata filter costs 12-35 ms at 24k chunks against 2-3 ms unfiltered, and FTS5 scores
 every match of every query term, so:
 - the share of chunks a filter keeps is read from the catalog (one sum over documents);
-- at `BROAD` or more, both sides search unfiltered `1.5 / share` times deeper and keep
+- at `BROAD` or more, both sides search unfiltered `DEEPER / share` times deeper and keep
   what passes; too few passing falls back to the filtered search;
 - lexical queries leave out terms in more than `COMMON` of all chunks (they weigh little
   in BM25 and cost the most), unless nothing else is left.
@@ -22,8 +22,13 @@ from rag.store.filters import Filters
 from rag.store.lexical import TermStats, match_expression
 from rag.store.vectors import VectorIndex
 
-BROAD = 0.25  # a filter keeping at least this share of chunks is applied after searching
-COMMON = 0.10  # terms in more chunks than this share are left out of lexical queries
+# Cost settings, not quality ones: hand-set (c17053b) from the timings in the docstring,
+# and checked by `rag bench scale`; a filter keeping at least BROAD of the chunks is applied
+# after searching DEEPER / share times deeper; terms in more than COMMON of the chunks are
+# left out of lexical queries.
+BROAD = 0.25
+COMMON = 0.10
+DEEPER = 1.5
 
 
 class Searcher:
@@ -73,7 +78,7 @@ class Searcher:
         if kept == 0 or k <= 0:
             return []
         if share >= BROAD:
-            hits = self._vectors.search(vector, min(kept, math.ceil(1.5 * k / share)) + k)
+            hits = self._vectors.search(vector, min(kept, math.ceil(DEEPER * k / share)) + k)
             ok = self.passing([cid for cid, _ in hits], plan)
             found = [hit for hit in hits if hit[0] in ok][:k]
             if len(found) >= min(k, kept):
@@ -94,7 +99,7 @@ class Searcher:
         if plan is not None and kept == 0:
             return []
         if plan is None or share >= BROAD:
-            depth = k if plan is None else min(kept, math.ceil(1.5 * k / share)) + k
+            depth = k if plan is None else min(kept, math.ceil(DEEPER * k / share)) + k
             rows = self._catalog.query(
                 "SELECT c.chunk_id, -bm25(chunk_terms) FROM chunk_terms "
                 "JOIN chunks AS c ON c.id = chunk_terms.rowid "
