@@ -8,9 +8,10 @@ bodies, so `rag --help` starts without loading Chroma, LangChain or the embedder
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -31,7 +32,10 @@ from rag.cli.output import (
 )
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.schema import GroupBy, RequestMode
+from rag.schema import Answer, GroupBy, RequestMode
+
+if TYPE_CHECKING:
+    from rag.answering.chain import Event
 
 app = typer.Typer(
     help="Question answering over news articles, with checkable citations.",
@@ -86,6 +90,23 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _streamed(events: Iterable[Event]) -> Answer:
+    """Write an answer's text as it streams; the final Answer."""
+    answer: Answer | None = None
+    for event in events:
+        if event.event == "delta" and isinstance(event.data, str):
+            sys.stdout.write(event.data)
+            sys.stdout.flush()
+        elif event.event == "delta":  # the LLM's text was replaced by a fallback
+            sys.stdout.write("\n\n[replaced by the extractive answer]\n")
+            sys.stdout.write(event.data["replace"])
+        elif event.event == "done" and isinstance(event.data, Answer):
+            answer = event.data
+    sys.stdout.write("\n")
+    assert answer is not None
+    return answer
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question")],
@@ -137,22 +158,10 @@ def ask(
         if pipe.store.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         if stream and not json_out:
-            answer = None
             events = pipe.chain.events(
                 question, k=k, filters=filters, mode=mode, as_of=day, group_by=grouping
             )
-            for event in events:
-                if event.event == "delta" and isinstance(event.data, str):
-                    sys.stdout.write(event.data)
-                    sys.stdout.flush()
-                elif event.event == "delta":  # the LLM's text was replaced by a fallback
-                    sys.stdout.write("\n\n[replaced by the extractive answer]\n")
-                    sys.stdout.write(event.data["replace"])
-                elif event.event == "done":
-                    answer = event.data
-            sys.stdout.write("\n")
-            assert answer is not None
-            print_answer(answer, with_text=False)
+            print_answer(_streamed(events), with_text=False)
             return
         answer = pipe.chain.ask(
             question, k=k, filters=filters, mode=mode, as_of=day, group_by=grouping
