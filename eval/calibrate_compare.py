@@ -16,6 +16,7 @@ import itertools
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from eval.gold import load_gold, splits
 from rag.answering.pipeline import open_pipeline
@@ -25,21 +26,26 @@ from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.language.text import terms
 
+# per (question, source): the (coverage, dense) of its five best sentences, the label, the name
+SourcePair = tuple[list[tuple[float, float]], bool, str]
+# per (question, source): its addressing score at one coverage weight, the label, the name
+Scored = tuple[float, bool, str]
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
-    parser.add_argument("--corpus", type=Path, default=Path("seeds"))
-    args = parser.parse_args()
-    rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
-    parts = splits(load_gold(args.gold))
-    questions = [r for r in rows if r["type"] == "compare" and parts[r["id"]] == "calibration"]
-    # per (question, source): the (coverage, dense) of its five best sentences, and the label
-    pairs: list[tuple[list[tuple[float, float]], bool, str]] = []
+
+def calibration_questions(gold: Path) -> list[dict[str, Any]]:
+    """The gold file's compare questions of the calibration split."""
+    rows = [json.loads(line) for line in gold.read_text().splitlines() if line.strip()]
+    parts = splits(load_gold(gold))
+    return [r for r in rows if r["type"] == "compare" and parts[r["id"]] == "calibration"]
+
+
+def collect_pairs(questions: list[dict[str, Any]], corpus: Path) -> list[SourcePair]:
+    """Ingest `corpus` into a scratch store and score every gold-labelled source's sentences."""
+    pairs: list[SourcePair] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
         with open_pipeline(settings) as pipe:
-            ingest_paths(pipe.store, [args.corpus], settings)
+            ingest_paths(pipe.store, [corpus], settings)
             for row in questions:
                 topic = topic_of(row["question"])
                 index = pipe.store.term_stats(terms(topic))
@@ -51,18 +57,27 @@ def main() -> None:
                         for s in f.ranked[:5]
                     ] or [(0.0, 0.0)]
                     pairs.append((top, f.source_id in row["sources"], f"{row['id']}:{f.source_id}"))
+    return pairs
 
-    def scored(w: float) -> list[tuple[float, bool, str]]:
-        return [(max(w * c + (1 - w) * d for c, d in top), y, name) for top, y, name in pairs]
 
-    def balanced(rows: list[tuple[float, bool, str]], t: float) -> float:
-        pos = [s >= t for s, y, _ in rows if y]
-        neg = [s < t for s, y, _ in rows if not y]
-        return (sum(pos) / max(1, len(pos)) + sum(neg) / max(1, len(neg))) / 2
+def scored(pairs: list[SourcePair], w: float) -> list[Scored]:
+    """Each pair's addressing score at coverage weight `w`."""
+    return [(max(w * c + (1 - w) * d for c, d in top), y, name) for top, y, name in pairs]
 
+
+def balanced(rows: list[Scored], t: float) -> float:
+    """Balanced accuracy of the cut `t` (addresses at or above it)."""
+    pos = [s >= t for s, y, _ in rows if y]
+    neg = [s < t for s, y, _ in rows if not y]
+    return (sum(pos) / max(1, len(pos)) + sum(neg) / max(1, len(neg))) / 2
+
+
+def best_weight(pairs: list[SourcePair]) -> tuple[float, float, float]:
+    """(balanced accuracy, coverage weight, threshold) of the best grid point, printing each
+    weight's best on the way."""
     best = (0.0, 0.0, 0.0)
     for w in [x / 10 for x in range(11)]:
-        rows = scored(w)
+        rows = scored(pairs, w)
         cuts = sorted({s for s, _, _ in rows})
         for lo, hi in itertools.pairwise(cuts):
             t = round((lo + hi) / 2, 3)  # midway between neighbours: the widest margin
@@ -76,10 +91,20 @@ def main() -> None:
         print(
             f"  coverage weight {w:.1f}: balanced accuracy {best_here[0]:.3f} at {best_here[1]:.3f}"
         )
-    acc, w, t = best
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
+    parser.add_argument("--corpus", type=Path, default=Path("seeds"))
+    args = parser.parse_args()
+    questions = calibration_questions(args.gold)
+    pairs = collect_pairs(questions, args.corpus)
+    acc, w, t = best_weight(pairs)
     print(f"{len(pairs)} (question, source) pairs from {len(questions)} compare questions")
     print(f"best: coverage weight {w:.1f}, threshold {t:.3f}, balanced accuracy {acc:.3f}")
-    for s, y, name in sorted(scored(w), key=lambda r: -r[0]):
+    for s, y, name in sorted(scored(pairs, w), key=lambda r: -r[0]):
         flag = "" if (s >= t) == y else "  <- wrong"
         print(f"  {name:28s} gold={'addresses' if y else 'silent':9s} score={s:.3f}{flag}")
     out = {

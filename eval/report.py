@@ -204,22 +204,24 @@ def question_card(q: dict[str, Any], new: bool = False) -> str:
     return f"<details open>{''.join(parts)}</details>"
 
 
-def render(doc: dict[str, Any], rows: list[Row]) -> str:
-    run, gate = doc["run"], doc.get("gate", {})
-    if run.get("interrupted"):
-        verdict, colour = "INTERRUPTED", COLOURS["worse"]
-    elif doc.get("benchmark"):
-        verdict, colour = "REPORTED", COLOURS["info"]
-    elif gate.get("baseline") is None:
-        verdict, colour = "NO BASELINE", COLOURS["info"]
-    elif gate.get("passed"):
-        verdict, colour = "PASS", COLOURS["better"]
-    else:
-        verdict, colour = "FAIL", COLOURS["REGRESSED"]
-    newly = set(gate.get("newly_failing", []))
-    failing = sorted(
-        (q for q in doc["questions"] if q["failures"]), key=lambda q: q["id"] not in newly
-    )
+def _verdict(doc: dict[str, Any]) -> tuple[str, str]:
+    """The headline verdict of a run and its colour."""
+    gate = doc.get("gate", {})
+    if doc["run"].get("interrupted"):
+        return "INTERRUPTED", COLOURS["worse"]
+    if doc.get("benchmark"):
+        return "REPORTED", COLOURS["info"]
+    if gate.get("baseline") is None:
+        return "NO BASELINE", COLOURS["info"]
+    if gate.get("passed"):
+        return "PASS", COLOURS["better"]
+    return "FAIL", COLOURS["REGRESSED"]
+
+
+def _cards(doc: dict[str, Any], failing: list[dict[str, Any]]) -> str:
+    """The summary cards: verdict, counts and latency."""
+    gate = doc.get("gate", {})
+    verdict, colour = _verdict(doc)
     overall = doc["metrics"]["overall"]
     cards = [
         (verdict, "gate", colour),
@@ -229,22 +231,17 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
         (_f(overall.get("latency_p50_ms"), ms=True), "latency p50", None),
         (_f(overall.get("latency_p95_ms"), ms=True), "latency p95", None),
     ]
-    card_html = "".join(
+    return "".join(
         f"<div class=card><b{f' class=verdict style=background:{c}' if c else ''}>{escape(v)}</b>"
         f"<span>{escape(label)}</span></div>"
         for v, label, c in cards
     )
-    regressed = "".join(f"<span class=tag>{escape(name)}</span>" for name in gate.get("failed", []))
-    config = escape(", ".join(f"{k}={v}" for k, v in run["config"].items()))
-    versions = escape(", ".join(f"{k} {v}" for k, v in run["versions"].items()))
+
+
+def _meta(run: dict[str, Any], gate: dict[str, Any]) -> str:
+    """The one-line description of the run: generator, gold, corpus, time, git, baseline."""
     corpus = run.get("corpus") or {"path": "—", "indexed": 0, "chunks": 0}
-    first = list(doc.get("benchmark", {}).get("headline", {}))  # the data set's own metrics
-    notes = [*gate.get("warnings", []), *([gate["ungated"]] if gate.get("ungated") else [])]
-    warnings = "".join(f"<p class=warn>⚠ {escape(w)}</p>" for w in notes)
-    scored = f"Scored {len(doc['questions'])}: {escape(run['gold'].get('why') or 'all')}."
-    fixed = gate.get("now_passing", [])
-    now_passing = f" Now passing: {escape(', '.join(fixed))}." if fixed else ""
-    meta = " · ".join(
+    return " · ".join(
         [
             f"generator <code>{escape(str(run['config']['generator']))}</code>",
             f"gold <code>{escape(run['gold']['path'])}</code>",
@@ -256,6 +253,25 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
             f"tolerance {gate.get('tolerance')}",
         ]
     )
+
+
+def render(doc: dict[str, Any], rows: list[Row]) -> str:
+    run, gate = doc["run"], doc.get("gate", {})
+    newly = set(gate.get("newly_failing", []))
+    failing = sorted(
+        (q for q in doc["questions"] if q["failures"]), key=lambda q: q["id"] not in newly
+    )
+    card_html = _cards(doc, failing)
+    regressed = "".join(f"<span class=tag>{escape(name)}</span>" for name in gate.get("failed", []))
+    config = escape(", ".join(f"{k}={v}" for k, v in run["config"].items()))
+    versions = escape(", ".join(f"{k} {v}" for k, v in run["versions"].items()))
+    first = list(doc.get("benchmark", {}).get("headline", {}))  # the data set's own metrics
+    notes = [*gate.get("warnings", []), *([gate["ungated"]] if gate.get("ungated") else [])]
+    warnings = "".join(f"<p class=warn>⚠ {escape(w)}</p>" for w in notes)
+    scored = f"Scored {len(doc['questions'])}: {escape(run['gold'].get('why') or 'all')}."
+    fixed = gate.get("now_passing", [])
+    now_passing = f" Now passing: {escape(', '.join(fixed))}." if fixed else ""
+    meta = _meta(run, gate)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rag eval report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>

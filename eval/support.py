@@ -158,7 +158,7 @@ def calibrate(pairs: Sequence[Pair]) -> float:
     return max(fits) if fits else GRID[0]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--archive", action="store_true", help="add pairs from the shared archive")
     args.add_argument("--per-article", type=int, default=3, help="archive sentences per article")
@@ -172,8 +172,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.add_argument(
         "--per-kind", type=int, default=400, help="archive pairs kept per kind and split"
     )
-    opts = args.parse_args(argv)
-    console = Console()
+    return args
+
+
+def _load_sets(
+    opts: argparse.Namespace,
+) -> tuple[dict[str, list[Pair]], dict[str, list[Document]]]:
+    """The pair sets by corpus name (seeds, and the archive when asked) and, where needed,
+    their articles."""
     if opts.write_pairs:  # the local model's restatements (eval/support_restate.py) stay
         kept = [p for p in read_pairs(PAIRS) if p.kind == "restated"] if PAIRS.exists() else []
         write_pairs(build_pairs(load_documents([Path("seeds")]), corpus="seeds") + kept)
@@ -186,26 +192,41 @@ def main(argv: Sequence[str] | None = None) -> None:
         sets["archive"] = per_kind(
             build_pairs(docs["archive"], "archive", opts.per_article), opts.per_kind
         )
-    every = [p for ps in sets.values() for p in ps]
-    from rag.config import Settings
+    return sets, docs
 
-    defaults = Settings(_env_file=None)
-    if opts.verifier is not None:
-        defaults = defaults.model_copy(update={"verifier": opts.verifier})
-    coverage = opts.coverage if opts.coverage is not None else defaults.claim_coverage
-    bar = defaults.recite_coverage
-    if opts.calibrate:
-        coverage = calibrate(every)
-        fitted: dict[str, object] = {"claim_coverage": coverage, "min_kept": MIN_KEPT}
-        if opts.recite:
-            every_doc = [d for ds in docs.values() for d in ds]
-            bar = calibrate_recite(best_other(every, every_doc, coverage), coverage)
-            fitted |= {"recite_coverage": bar, "max_rescued": MAX_RESCUED}
-        write_json(CALIBRATION, {**fitted, "pairs": {k: len(v) for k, v in sets.items()}})
-        console.print(f"fitted on calibration: {fitted} -> {CALIBRATION}")
-    judge = SupportJudge(verifier_for(defaults), coverage)
+
+def _fit(
+    opts: argparse.Namespace,
+    sets: dict[str, list[Pair]],
+    docs: dict[str, list[Document]],
+    bar: float,
+    console: Console,
+) -> tuple[float, float]:
+    """Fit the coverage share (and the re-cite share with --recite, else `bar` stays) on
+    the calibration split, write them to CALIBRATION and return them."""
+    every = [p for ps in sets.values() for p in ps]
+    coverage = calibrate(every)
+    fitted: dict[str, object] = {"claim_coverage": coverage, "min_kept": MIN_KEPT}
+    if opts.recite:
+        every_doc = [d for ds in docs.values() for d in ds]
+        bar = calibrate_recite(best_other(every, every_doc, coverage), coverage)
+        fitted |= {"recite_coverage": bar, "max_rescued": MAX_RESCUED}
+    write_json(CALIBRATION, {**fitted, "pairs": {k: len(v) for k, v in sets.items()}})
+    console.print(f"fitted on calibration: {fitted} -> {CALIBRATION}")
+    return coverage, bar
+
+
+def _table(
+    sets: dict[str, list[Pair]],
+    docs: dict[str, list[Document]],
+    judge: SupportJudge,
+    coverage: float,
+    bar: float,
+    recite: bool,
+) -> Table:
+    """One column per (corpus, split), one row per measure."""
     title = f"support, verifier {judge.name} at {judge.threshold}, coverage share {coverage}" + (
-        f", re-cite share {bar}" if opts.recite else ""
+        f", re-cite share {bar}" if recite else ""
     )
     table = Table(title=title)
     rows = {
@@ -213,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, ps in sets.items()
         for split in ("calibration", "heldout")
     }
-    if opts.recite:
+    if recite:
         for name, ps in sets.items():
             for split in ("calibration", "heldout"):
                 chosen = [p for p in ps if p.split == split]
@@ -224,7 +245,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         table.add_column(name, justify="right")
     for key in columns:
         table.add_row(key, *(str(r.get(key, "")) for r in rows.values()))
-    console.print(table)
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    opts = _parser().parse_args(argv)
+    console = Console()
+    sets, docs = _load_sets(opts)
+    from rag.config import Settings
+
+    defaults = Settings(_env_file=None)
+    if opts.verifier is not None:
+        defaults = defaults.model_copy(update={"verifier": opts.verifier})
+    coverage = opts.coverage if opts.coverage is not None else defaults.claim_coverage
+    bar = defaults.recite_coverage
+    if opts.calibrate:
+        coverage, bar = _fit(opts, sets, docs, bar, console)
+    judge = SupportJudge(verifier_for(defaults), coverage)
+    console.print(_table(sets, docs, judge, coverage, bar, opts.recite))
 
 
 if __name__ == "__main__":
