@@ -27,7 +27,7 @@ from eval.bench.common import free_port, peak_rss_mb, percentile
 from rag.answering.chain import AnswerChain
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.generation.base import Generator
+from rag.generation.base import Generator, Summarizer
 from rag.retrieval.evidence import Sentence
 from rag.retrieval.retriever import Retrieval
 
@@ -85,6 +85,14 @@ class FirstToken:
     def __init__(self, inner: Generator) -> None:
         self.inner, self.name = inner, inner.name
         self.at: float | None = None
+
+    @property
+    def verbatim(self) -> bool:
+        return self.inner.verbatim
+
+    @property
+    def summarizer(self) -> Summarizer | None:
+        return self.inner.summarizer
 
     def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
         return self.inner.evidence(ranked, retrieval)

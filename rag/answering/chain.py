@@ -20,7 +20,6 @@ from rag.compare.detect import is_comparative
 from rag.config import Settings
 from rag.errors import EmptyQuestionError, GenerationError
 from rag.generation.base import Generator, is_refusal, refusal
-from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
 from rag.query.scope import Scope
 from rag.reading.base import Reader
@@ -82,8 +81,7 @@ class AnswerChain:
         # gives the one RAG_VERIFIER names).
         self.judge = judge or SupportJudge(None, settings.claim_coverage)
         self._fallback = ExtractiveGenerator(settings.extractive_sentences)
-        llm = generator if isinstance(generator, ChatGenerator) else None
-        self.comparer = Comparer(retriever, llm, judge=self.judge, reader=reader)
+        self.comparer = Comparer(retriever, generator.summarizer, judge=self.judge, reader=reader)
 
     def ask(
         self,
@@ -193,7 +191,7 @@ class AnswerChain:
         a small model's refusal of evidence judged to answer is its failure, not the news's."""
         generator = self.generator
         evidence = generator.evidence(ranked, retrieval)
-        if isinstance(generator, ExtractiveGenerator):
+        if generator.verbatim:
             text = ""
             for piece in generator.stream(retrieval.question, evidence):
                 text += piece

@@ -1,6 +1,6 @@
 """Compare mode end to end: per-source entries, the synthesis and the answer text, streamed.
 
-    comparer = Comparer(retriever, llm_generator_or_None)
+    comparer = Comparer(retriever, generator.summarizer)  # None: sources speak for themselves
     for kind, data in comparer.run("What does each outlet say about the ferry fares?"): ...
 
 A source is an outlet when the articles carry one (an archive: "each source" means each
@@ -21,7 +21,7 @@ from rag.compare.per_outlet import OutletFinding, find_per_outlet, outlets_in_sc
 from rag.compare.per_source import SourceFinding, find_per_source
 from rag.compare.synthesis import Party, synthesis
 from rag.errors import GenerationError
-from rag.generation.chat import ChatGenerator
+from rag.generation.base import Summarizer
 from rag.llm.injection import is_instruction
 from rag.reading.base import CachedReader, Reader
 from rag.reading.rank import READER_ALONE, pair, read_ranked
@@ -89,13 +89,13 @@ class Comparer:
     def __init__(
         self,
         retriever: Retriever,
-        generator: ChatGenerator | None,
+        summarizer: Summarizer | None,
         per_source: int = 3,
         judge: SupportJudge | None = None,
         reader: Reader | None = None,
     ):
         self._retriever = retriever
-        self._llm = generator
+        self._llm = summarizer
         self._per_source = per_source
         # whether an LLM summary's sentences are backed (rag/support/judge.py)
         self._judge = judge or SupportJudge(None, 0.0)

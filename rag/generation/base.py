@@ -12,8 +12,27 @@ from rag.retrieval.retriever import Retrieval
 REFUSAL = "The sources don't cover this question."
 
 
+class Summarizer(Protocol):
+    def stream_compare(
+        self, topic: str, source: str, evidence: Sequence[Sentence]
+    ) -> Iterator[str]:
+        """A short cited summary of what one source says about `topic` (compare mode)."""
+        ...
+
+
 class Generator(Protocol):
     name: str
+
+    @property
+    def verbatim(self) -> bool:
+        """Whether its answer is the evidence's own sentences: nothing to judge, nothing to
+        fall back from. Otherwise each sentence is released once its quotes back it."""
+        ...
+
+    @property
+    def summarizer(self) -> Summarizer | None:
+        """What writes compare mode's per-source summaries (None: their own sentences)."""
+        ...
 
     def evidence(self, ranked: Sequence[Sentence], retrieval: Retrieval) -> list[Sentence]:
         """The evidence sentences it will cite, in marker order ([1] is the first)."""

@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
-from rag.generation.base import REFUSAL, format_evidence
+from rag.generation.base import REFUSAL, Summarizer, format_evidence
 from rag.llm.grammar import cited_answer_grammar
 from rag.llm.guard import LLMGuard
 from rag.llm.injection import is_instruction
@@ -32,6 +32,8 @@ def reading_order(evidence: Sequence[Sentence]) -> list[Sentence]:
 
 
 class ChatGenerator:
+    verbatim = False  # an LLM's words: each sentence is judged against its quotes
+
     def __init__(
         self,
         model: BaseChatModel,
@@ -74,6 +76,10 @@ class ChatGenerator:
         }
         chain = self._answer | self._bound(len(evidence)) | StrOutputParser()
         yield from self.guard.stream(chain.stream(values), self.name)
+
+    @property
+    def summarizer(self) -> Summarizer:
+        return self
 
     def stream_compare(
         self, topic: str, source: str, evidence: Sequence[Sentence]

@@ -105,6 +105,8 @@ def filler(
 
 class ExtractiveGenerator:
     name = "extractive"
+    verbatim = True  # its sentences are their own quotes
+    summarizer = None  # compare mode shows each source's own sentences
 
     def __init__(self, sentences: int = 3) -> None:
         self._limit = sentences
