@@ -1,12 +1,13 @@
 # `make run`: set up .venv, index the seed articles and ask a first question.
 # `make test`: set up .venv (with test tools) and run lint, types and the test suite.
+# `make test-fast`: the unit tests alone.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 QUESTION ?= What does Nedim Useinow expect from a US presence in Ukraine?
 
-.PHONY: setup setup-dev run test lint eval bench clean
+.PHONY: setup setup-dev run test test-fast lint eval bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +53,11 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The unit tests alone (fakes, no servers, no models): a quick loop while working.
+# `make test` is what CI runs.
+test-fast: setup-dev
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -m "not integration and not slow"
 
 # Lint, types, the test suite, then the eval gate: fails when answers got worse.
 test: setup-dev lint
