@@ -198,28 +198,24 @@ def answer_floor(
     return float(best["floor"]), rows
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive-index", type=Path, default=None)
-    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
-    parser.add_argument("--out", type=Path, default=Path("eval/calibration_reader.json"))
-    args = parser.parse_args(argv)
-    settings = Settings()
-    loaded = reader_for(settings)
-    if loaded is None:
-        raise SystemExit("RAG_READER is none: nothing to calibrate")
-    timed = Timed(loaded)
-    reader = CachedReader(timed)  # each distinct pair read once across the whole grid
+def load_cases(settings: Settings, gold: Path, archive_index: Path | None) -> list[Case]:
+    """The seeds' calibration questions and, with `archive_index`, the archive quiz's."""
     with temporary_pipeline(settings, settings.seeds_dir, reader=None) as (pipe, _):
-        cases = cases_from(pipe, "seeds", seed_items(args.gold))
-    if args.archive_index is not None:
-        with open_pipeline(settings.updated(data_dir=args.archive_index), reader=None) as pipe:
+        cases = cases_from(pipe, "seeds", seed_items(gold))
+    if archive_index is not None:
+        with open_pipeline(settings.updated(data_dir=archive_index), reader=None) as pipe:
             cases += cases_from(pipe, "archive", archive_items())
-    console = Console()
+    return cases
+
+
+def search_grid(
+    cases: Sequence[Case], reader: Reader, timed: Timed, console: Console
+) -> list[dict[str, float]]:
+    """Quality and reader cost of every (sentences, prior, window, named), printed as a table."""
     table = Table(
         "sentences", "prior", "window", "named", "seeds", "archive", "mean", "ms / question"
     )
-    grid = []
+    grid: list[dict[str, float]] = []
     for top in SENTENCES:
         for prior in PRIORS:
             for window in WINDOWS:
@@ -232,8 +228,12 @@ def main(argv: list[str] | None = None) -> None:
                     cells = [str(v) for v in (*row.values(), q.get("seeds"), q.get("archive"))]
                     table.add_row(*cells, f"{mean:.4f}", f"{cost:.0f}")
     console.print(table)
-    # The best mean; among equals the fewest sentences read (the cheapest), then the middle.
-    best = max(
+    return grid
+
+
+def best_setup(grid: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The best mean; among equals the fewest sentences read (the cheapest), then the middle."""
+    return max(
         grid,
         key=lambda g: (
             g["mean"],
@@ -243,6 +243,24 @@ def main(argv: list[str] | None = None) -> None:
             -abs(float(g["named"]) - 0.5),
         ),
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive-index", type=Path, default=None)
+    parser.add_argument("--gold", type=Path, default=Path("eval/gold/news.jsonl"))
+    parser.add_argument("--out", type=Path, default=Path("eval/calibration_reader.json"))
+    args = parser.parse_args(argv)
+    settings = Settings()
+    loaded = reader_for(settings)
+    if loaded is None:
+        raise SystemExit("RAG_READER is none: nothing to calibrate")
+    timed = Timed(loaded)
+    reader = CachedReader(timed)  # each distinct pair read once across the whole grid
+    cases = load_cases(settings, args.gold, args.archive_index)
+    console = Console()
+    grid = search_grid(cases, reader, timed, console)
+    best = best_setup(grid)
     weights = Use(float(best["prior"]), float(best["window"]), float(best["named"]))
     use = Setup(int(best["sentences"]), weights)
     cut, shown = short_threshold(cases, reader, use)

@@ -113,38 +113,85 @@ def run_eval(
             console=console,
         )
     baseline_path = gold_set.baseline(baseline)
-    old = load_baseline(baseline_path)  # fail fast on a broken baseline, before the long run
-    why_ungated = None
-    if old is None:
-        why_ungated = f"no baseline at {baseline_path}"
-    elif foreign := foreign_gold(old, file_sha256(gold), chosen.split):
-        why_ungated = f"{baseline_path} is not this gold file's baseline: {foreign}"
-        old = None
+    old, why_ungated = usable_baseline(baseline_path, gold, chosen.split)  # fail fast
     doc = score_gold(pair[0].settings, gold, chosen, corpus, err)
-    interrupted = doc["run"]["interrupted"]
-    if interrupted and old is not None:
-        why_ungated, old = f"interrupted after {len(doc['questions'])} of {chosen.total}", None
+    rows, old = gate_doc(doc, old, why_ungated, baseline_path, tolerance, chosen.total)
+    write_json(out, doc)
+    show_results(console, doc, old, rows, chosen.why, update_baseline, report, out)
+    return finish(console, err, doc, out, len(chosen.items), baseline_path, update_baseline)
+
+
+def usable_baseline(
+    baseline_path: Path, gold: Path, split: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The baseline that gates this run and, when there is none, why. Loaded before the long
+    run, so a broken baseline fails fast."""
+    old = load_baseline(baseline_path)
+    if old is None:
+        return None, f"no baseline at {baseline_path}"
+    if foreign := foreign_gold(old, file_sha256(gold), split):
+        return None, f"{baseline_path} is not this gold file's baseline: {foreign}"
+    return old, None
+
+
+def gate_doc(
+    doc: dict[str, Any],
+    old: dict[str, Any] | None,
+    why_ungated: str | None,
+    baseline_path: Path,
+    tolerance: float,
+    total: int,
+) -> tuple[list[Row], dict[str, Any] | None]:
+    """Compare `doc` with the baseline and record the verdict in `doc["gate"]`; returns the
+    rows and the baseline that gated (None when an interrupted run is not gated)."""
+    if doc["run"]["interrupted"] and old is not None:
+        why_ungated, old = f"interrupted after {len(doc['questions'])} of {total}", None
     rows = compare(doc["metrics"], old["metrics"] if old else None, tolerance)
     doc["gate"] = gate_summary(rows, old, baseline_path, tolerance, doc["questions"])
     doc["gate"]["warnings"] = mismatches(old, doc) if old else []
     doc["gate"]["ungated"] = why_ungated
-    write_json(out, doc)
+    return rows, old
+
+
+def show_results(
+    console: Console,
+    doc: dict[str, Any],
+    old: dict[str, Any] | None,
+    rows: list[Row],
+    why: str,
+    update_baseline: bool,
+    report: Path | None,
+    out: Path,
+) -> None:
+    """The metric table, the verdict and, when asked, the HTML report."""
     console.print(metric_table(rows, doc["applicable"]))
-    console.print(f"scored {len(doc['questions'])}: {escape(chosen.why)}")
+    console.print(f"scored {len(doc['questions'])}: {escape(why)}")
     explain(console, doc, old, rows)
-    if old is None and not interrupted:
+    if old is None and not doc["run"]["interrupted"]:
         how = "" if update_baseline else "; `--update-baseline` writes one"
-        console.print(f"[yellow]nothing gated[/yellow]: {escape(str(why_ungated))}{how}")
+        console.print(f"[yellow]nothing gated[/yellow]: {escape(str(doc['gate']['ungated']))}{how}")
     if report is not None:
         from eval.report import write_report
 
         write_report(report, doc, rows)
         console.print(f"report: {report}")
     console.print(f"results: {out} ({doc['run']['duration_s']:.1f} s)")
-    if interrupted:
+
+
+def finish(
+    console: Console,
+    err: Console,
+    doc: dict[str, Any],
+    out: Path,
+    asked: int,
+    baseline_path: Path,
+    update_baseline: bool,
+) -> int:
+    """The exit code; writes the baseline when asked (never after an interruption)."""
+    if doc["run"]["interrupted"]:
         err.print(
             f"[yellow]interrupted[/yellow] after {len(doc['questions'])} of "
-            f"{len(chosen.items)} questions: nothing gated, the results so far are in {out}"
+            f"{asked} questions: nothing gated, the results so far are in {out}"
         )
         return INTERRUPTED
     if update_baseline:
