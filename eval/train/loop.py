@@ -100,6 +100,109 @@ def batch_order(examples: Sequence[Example], size: int, seed: int) -> list[list[
     return batches
 
 
+Schedule = torch.optim.lr_scheduler.LambdaLR
+
+
+def optimiser_for(
+    model: torch.nn.Module, config: TrainConfig, total: int
+) -> tuple[torch.optim.AdamW, Schedule]:
+    """AdamW (no weight decay on biases and norms) with linear warm-up, then linear decay."""
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    plain = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": config.weight_decay},
+            {"params": plain, "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+    )
+    warm = max(1, int(config.warmup * total))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    return optimiser, schedule
+
+
+def resume(
+    checkpoint: Path,
+    model: torch.nn.Module,
+    optimiser: torch.optim.AdamW,
+    schedule: Schedule,
+    log: dict[str, Any],
+    total: int,
+) -> tuple[int, dict[str, Any]]:
+    """The step and log to go on from: the checkpoint's (loading its states) when there is
+    one, else step 0 and `log`."""
+    if not checkpoint.is_file():
+        return 0, log
+    state = torch.load(checkpoint, weights_only=False, map_location=device())
+    model.load_state_dict(state["model"])
+    optimiser.load_state_dict(state["optimiser"])
+    schedule.load_state_dict(state["schedule"])
+    step, log = state["step"], state["log"]
+    print(f"resuming from step {step} of {total}")
+    return step, log
+
+
+def train_step(
+    model: torch.nn.Module,
+    t: Tensors,
+    optimiser: torch.optim.AdamW,
+    schedule: Schedule,
+    loss_fn: Callable[..., tuple[torch.Tensor, torch.Tensor]],
+    span_weight: float,
+) -> float:
+    """One optimiser step on batch `t`; returns its loss."""
+    outputs = model(t.ids, t.mask, t.types)
+    answer_loss, span_loss = loss_fn(outputs, t.labels, t.starts, t.ends, t.allowed, span_weight)
+    loss = answer_loss + span_loss
+    optimiser.zero_grad()
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimiser.step()
+    schedule.step()
+    return loss.item()
+
+
+def evaluate_now(
+    model: torch.nn.Module,
+    evaluate: Callable[[torch.nn.Module], dict[str, float]],
+    log: dict[str, Any],
+    step: int,
+    started: float,
+) -> dict[str, float]:
+    """Evaluate in eval mode (no gradients) and add the scores to `log`."""
+    log["seconds"] = time.perf_counter() - started
+    model.eval()
+    with torch.no_grad():
+        scores = evaluate(model)
+    model.train()
+    log["evals"].append({"step": step, **scores})
+    return scores
+
+
+def save_checkpoint(
+    out: Path,
+    model: torch.nn.Module,
+    optimiser: torch.optim.AdamW,
+    schedule: Schedule,
+    step: int,
+    log: dict[str, Any],
+) -> None:
+    """Everything a rerun resumes from, to `out/checkpoint.pt`, and the log to `out/log.json`."""
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "schedule": schedule.state_dict(),
+            "step": step,
+            "log": log,
+        },
+        out / "checkpoint.pt",
+    )
+    (out / "log.json").write_text(json.dumps(log, indent=2))
+
+
 def train(
     model: torch.nn.Module,
     tokenizer: Any,
@@ -123,70 +226,26 @@ def train(
         for b in batch_order(examples, config.batch_size, config.seed + epoch)
     ]
     total = len(batches)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    plain = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    optimiser = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": config.weight_decay},
-            {"params": plain, "weight_decay": 0.0},
-        ],
-        lr=config.lr,
-    )
-    warm = max(1, int(config.warmup * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    optimiser, schedule = optimiser_for(model, config, total)
     log: dict[str, Any] = {"config": asdict(config), "steps": total, "evals": [], "seconds": 0.0}
-    step = 0
-    checkpoint = out / "checkpoint.pt"
-    if checkpoint.is_file():
-        state = torch.load(checkpoint, weights_only=False, map_location=device())
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        schedule.load_state_dict(state["schedule"])
-        step, log = state["step"], state["log"]
-        print(f"resuming from step {step} of {total}")
+    step, log = resume(out / "checkpoint.pt", model, optimiser, schedule, log, total)
     model.train()
     started = time.perf_counter() - log["seconds"]
     bar = tqdm(total=total, initial=step, unit="batch", dynamic_ncols=True)
     running: list[float] = []
     while step < total:
         t = collate(tokenizer, [examples[i] for i in batches[step]])
-        outputs = model(t.ids, t.mask, t.types)
-        answer_loss, span_loss = loss_fn(
-            outputs, t.labels, t.starts, t.ends, t.allowed, config.span_weight
-        )
-        loss = answer_loss + span_loss
-        optimiser.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
+        loss = train_step(model, t, optimiser, schedule, loss_fn, config.span_weight)
         step += 1
-        running = [*running[-99:], loss.item()]
+        running = [*running[-99:], loss]
         bar.update(1)
         bar.set_postfix(loss=f"{sum(running) / len(running):.3f}")
         if step % config.eval_every == 0 or step == total:
-            log["seconds"] = time.perf_counter() - started
-            model.eval()
-            with torch.no_grad():
-                scores = evaluate(model)
-            model.train()
-            log["evals"].append({"step": step, **scores})
+            scores = evaluate_now(model, evaluate, log, step, started)
             bar.write(
                 f"step {step}/{total}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
             )
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "step": step,
-                    "log": log,
-                },
-                checkpoint,
-            )
-            (out / "log.json").write_text(json.dumps(log, indent=2))
+            save_checkpoint(out, model, optimiser, schedule, step, log)
     bar.close()
     log["seconds"] = round(time.perf_counter() - started, 1)
     log["pairs_per_second"] = round(len(examples) * config.epochs / max(log["seconds"], 1e-9), 1)
