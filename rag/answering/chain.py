@@ -7,18 +7,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator as Generator_
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
+from rag.answering.events import Event as Event  # the stream's events, re-exported
 from rag.answering.refusal import judge
+from rag.answering.writing import Writer
 from rag.compare.answer import compare_answer
 from rag.compare.comparer import Comparer, CompareResult
 from rag.compare.detect import is_comparative
 from rag.config import Settings
-from rag.errors import EmptyQuestionError, GenerationError
+from rag.errors import EmptyQuestionError
 from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.extractive import ExtractiveGenerator
 from rag.query.scope import Scope
@@ -30,38 +30,12 @@ from rag.retrieval.retriever import Retrieval, Retriever
 from rag.schema import (
     Answer,
     GroupBy,
-    RecitedClaim,
-    RemovedClaim,
     RequestMode,
     Timings,
 )
 from rag.store.filters import Filters
-from rag.support.citations import Validated, source_refs, unscored, validate
+from rag.support.citations import Validated, source_refs
 from rag.support.judge import SupportJudge
-from rag.support.release import Release
-
-EventName = Literal["sources", "delta", "citation", "done"]
-NO_CITATION = "the LLM gave no valid citation"
-NOTHING_SUPPORTED = "no sentence of the LLM's answer was backed by its quotes"
-MODEL_REFUSED = "the LLM found no answer in evidence judged to answer the question"
-
-
-@dataclass(frozen=True)
-class Event:
-    event: EventName
-    data: Any
-
-
-@dataclass(frozen=True)
-class Generated:
-    """What answered (the LLM, or extractive in its place, and why) and its checked text."""
-
-    generator: str
-    text: str
-    checked: Validated
-    fallback_reason: str | None
-    removed: list[RemovedClaim] = field(default_factory=list)
-    recited: list[RecitedClaim] = field(default_factory=list)
 
 
 class AnswerChain:
@@ -74,14 +48,23 @@ class AnswerChain:
         judge: SupportJudge | None = None,
     ) -> None:
         self.retriever = retriever
-        self.generator = generator
         self.settings = settings
         self.reader = reader
         # Whether an LLM sentence's quotes back it (no verifier unless given: the pipeline
         # gives the one RAG_VERIFIER names).
         self.judge = judge or SupportJudge(None, settings.claim_coverage)
-        self._fallback = ExtractiveGenerator(settings.extractive_sentences)
+        fallback = ExtractiveGenerator(settings.extractive_sentences)
+        self.writer = Writer(generator, fallback, self.judge, settings.recite_coverage)
         self.comparer = Comparer(retriever, generator.summarizer, judge=self.judge, reader=reader)
+
+    @property
+    def generator(self) -> Generator:
+        """What writes the answers (an LLM or extractive; the writer falls back from it)."""
+        return self.writer.generator
+
+    @generator.setter
+    def generator(self, generator: Generator) -> None:
+        self.writer.generator = generator
 
     def ask(
         self,
@@ -159,7 +142,7 @@ class AnswerChain:
             )
             return
 
-        generated = yield from self._generate(ranked, retrieval)
+        generated = yield from self.writer.write(ranked, retrieval)
         for citation in generated.checked.citations:
             yield Event("citation", citation)
         text, checked = generated.text, generated.checked
@@ -176,62 +159,6 @@ class AnswerChain:
             answer.short_answer = short_answer(ranked, answer.citations, threshold)
         answer.support_threshold = self.judge.threshold
         yield Event("done", answer)
-
-    def _release(self, evidence: Sequence[Sentence]) -> Release:
-        return Release(evidence, self.judge, self.settings.recite_coverage)
-
-    def _generate(
-        self, ranked: list[Sentence], retrieval: Retrieval
-    ) -> Generator_[Event, None, Generated]:
-        """Stream the generator's answer. An LLM's sentences are released one by one, each
-        once its quotes are found to back it (rag/support/); the others are listed as
-        removed. An LLM that fails, times out, cites nothing (after one stricter retry),
-        keeps no backed sentence or refuses is replaced by the extractive answer, with the
-        reason: whether the evidence answers was decided before (rag/answering/refusal.py), and
-        a small model's refusal of evidence judged to answer is its failure, not the news's."""
-        generator = self.generator
-        evidence = generator.evidence(ranked, retrieval)
-        if generator.verbatim:
-            text = ""
-            for piece in generator.stream(retrieval.question, evidence):
-                text += piece
-                yield Event("delta", piece)
-            return Generated(
-                generator.name, text, validate(text, evidence, self.judge.support), None
-            )
-        release, reason = self._release(evidence), None
-        try:
-            for strict in (False, True):
-                release = self._release(evidence)
-                for piece in generator.stream(retrieval.question, evidence, strict=strict):
-                    for sentence in release.feed(piece):
-                        yield Event("delta", sentence)
-                for sentence in release.finish():
-                    yield Event("delta", sentence)
-                if validate(release.raw, evidence, unscored).citations or is_refusal(release.raw):
-                    break  # else one stricter retry (nothing of this one was shown)
-            else:
-                reason = NO_CITATION
-        except GenerationError as exc:
-            reason = str(exc)
-        # Markers that named no evidence stay reported, though their sentences are gone.
-        dropped = validate(release.raw, evidence, unscored).dropped
-        checked = replace(validate(release.text, evidence, self.judge.support), dropped=dropped)
-        if reason is None and checked.citations:
-            return Generated(
-                generator.name, release.text, checked, None, release.removed, release.recited
-            )
-        evidence = self._fallback.evidence(ranked, retrieval)
-        text = "".join(self._fallback.stream(retrieval.question, evidence))
-        yield Event("delta", {"replace": text})
-        why = reason or (MODEL_REFUSED if release.refused else NOTHING_SUPPORTED)
-        return Generated(
-            self._fallback.name,
-            text,
-            validate(text, evidence, self.judge.support),
-            why,
-            release.removed,
-        )
 
     def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
         started = time.perf_counter()

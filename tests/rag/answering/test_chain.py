@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.chain import MODEL_REFUSED, AnswerChain
+from rag.answering.chain import AnswerChain
+from rag.answering.writing import MODEL_REFUSED
 from rag.config import Settings
 from rag.generation.chat import ChatGenerator
 from rag.generation.extractive import ExtractiveGenerator
