@@ -137,6 +137,96 @@ def answer_ms(verifier: OnnxVerifier, examples: Sequence[Example], claims: int =
     return round(statistics.median(times), 2)
 
 
+LIMITATIONS = (
+    "Trained on claims made by rule from news sentences, on the local model's "
+    "restatements and on FM2 dev: a paraphrase unlike those may be judged unsupported.",
+    "Reads 192 word pieces: the end of a third long quote may be cut.",
+    "English only.",
+)
+
+
+def load_float(
+    weights: Path, tokenizer: Any, heldout: Sequence[Example]
+) -> tuple[ReaderNet, float]:
+    """The trained float model (in eval mode) and its AUC on the held-out pairs."""
+    model = ReaderNet(base_model_path())
+    model.load_state_dict(torch.load(weights, weights_only=True))
+    model.eval()
+    with torch.no_grad():
+        p = probabilities(model, tokenizer, heldout)
+    return model, auc(torch.tensor([e.label for e in heldout]).numpy(), p)
+
+
+def write_onnx(model: ReaderNet, tokenizer: Any, models: Path) -> Path:
+    """int8 ONNX to `models`/verifier.onnx, with a provisional verifier.json (threshold 0.5)
+    so it loads; the card replaces that file."""
+    models.mkdir(parents=True, exist_ok=True)
+    target = models / "verifier.onnx"
+    to_int8(model, tokenizer, target)
+    (models / "verifier.json").write_text(
+        json.dumps({"sha256": {target.name: sha256(target)}, "threshold": 0.5})
+    )
+    return target
+
+
+def fit_section(
+    fit: Sequence[Example], fit_verdicts: Sequence[Verdict], threshold: float
+) -> dict[str, Any]:
+    return {
+        "rule": f"highest threshold keeping {FIT_KEPT} of right claims and {KIND_KEPT} of "
+        f"each right kind with >= {MIN_KIND} pairs, through rag/support/judge.py, on the "
+        "fit pairs (calibration articles never trained on)",
+        "pairs": len(fit),
+        **by_kind(fit, fit_verdicts, threshold),
+    }
+
+
+def training_section(log: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "init": log.get("init"),
+        "steps": log.get("steps"),
+        "seconds": log.get("seconds"),
+        "pairs_per_second": log.get("pairs_per_second"),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}",
+        "command": "python -m eval.train verifier",
+    }
+
+
+def heldout_section(
+    heldout: Sequence[Example],
+    held_verdicts: Sequence[Verdict],
+    exact: Sequence[Verdict],
+    float_auc: float,
+    threshold: float,
+    coverage: float,
+) -> dict[str, Any]:
+    int8_p = [v.support for v in held_verdicts]
+    return {
+        "about": "the pair set's held-out half (eval/support_pairs.py; articles by sha256 "
+        "parity, never trained on): the seeds' pairs and the shared archive's, at most 500 "
+        "of each kind",
+        "float_auc": round(float_auc, 4),
+        "int8_auc": round(
+            auc(torch.tensor([e.label for e in heldout]).numpy(), torch.tensor(int8_p).numpy()),
+            4,
+        ),
+        "with_verifier": by_kind(heldout, held_verdicts, threshold),
+        "exact_checks_only": by_kind(heldout, exact, coverage),
+    }
+
+
+def write_card(card: dict[str, Any], models: Path) -> None:
+    """verifier.json and verifier.md beside the model; the headline figures printed."""
+    (models / "verifier.json").write_text(json.dumps(card, indent=2) + "\n")
+    (models / "verifier.md").write_text(render_card(card))
+    print(
+        json.dumps(
+            {k: card[k] for k in ("threshold", "heldout", "benchmarks", "serving")}, indent=2
+        )
+    )
+
+
 def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
     weights = out / "verifier.pt"
     if not weights.is_file():
@@ -145,18 +235,8 @@ def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
     fit = read_jsonl(out / "data" / "fit.jsonl")
     heldout = read_jsonl(out / "data" / "heldout.jsonl")
     tokenizer = load_tokenizer(max_tokens=MAX_TOKENS)
-    model = ReaderNet(base_model_path())
-    model.load_state_dict(torch.load(weights, weights_only=True))
-    model.eval()
-    with torch.no_grad():
-        p = probabilities(model, tokenizer, heldout)
-    float_auc = auc(torch.tensor([e.label for e in heldout]).numpy(), p)
-    models.mkdir(parents=True, exist_ok=True)
-    target = models / "verifier.onnx"
-    to_int8(model, tokenizer, target)
-    (models / "verifier.json").write_text(
-        json.dumps({"sha256": {target.name: sha256(target)}, "threshold": 0.5})
-    )
+    model, float_auc = load_float(weights, tokenizer, heldout)
+    target = write_onnx(model, tokenizer, models)
     started = time.perf_counter()
     verifier = OnnxVerifier(target)
     load_s = time.perf_counter() - started
@@ -167,7 +247,6 @@ def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
     threshold = fit_threshold(fit, fit_verdicts)
     held_verdicts = judge_all(judge, [item_of(e) for e in heldout])
     exact = judge_all(SupportJudge(None, coverage), [item_of(e) for e in heldout])
-    int8_p = [v.support for v in held_verdicts]
     card = {
         "name": "newsrag verifier",
         "task": "P(the cited quotes, with their outlet and title, back the claim)",
@@ -176,13 +255,7 @@ def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
         "sha256": {target.name: sha256(target)},
         "bytes": target.stat().st_size,
         "threshold": threshold,
-        "fit": {
-            "rule": f"highest threshold keeping {FIT_KEPT} of right claims and {KIND_KEPT} of "
-            f"each right kind with >= {MIN_KIND} pairs, through rag/support/judge.py, on the "
-            "fit pairs (calibration articles never trained on)",
-            "pairs": len(fit),
-            **by_kind(fit, fit_verdicts, threshold),
-        },
+        "fit": fit_section(fit, fit_verdicts, threshold),
         "inputs": {
             "layout": "[CLS] claim [SEP] quotes | outlet · title [SEP]",
             "max_tokens": MAX_TOKENS,
@@ -190,27 +263,8 @@ def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
         "outputs": {"answer": "logit [batch] (start and end: unused span logits)"},
         "data": log.get("data", {}),
         "hyperparameters": log.get("config", {}),
-        "training": {
-            "init": log.get("init"),
-            "steps": log.get("steps"),
-            "seconds": log.get("seconds"),
-            "pairs_per_second": log.get("pairs_per_second"),
-            "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, "
-            f"torch {torch.__version__}",
-            "command": "python -m eval.train verifier",
-        },
-        "heldout": {
-            "about": "the pair set's held-out half (eval/support_pairs.py; articles by sha256 "
-            "parity, never trained on): the seeds' pairs and the shared archive's, at most 500 "
-            "of each kind",
-            "float_auc": round(float_auc, 4),
-            "int8_auc": round(
-                auc(torch.tensor([e.label for e in heldout]).numpy(), torch.tensor(int8_p).numpy()),
-                4,
-            ),
-            "with_verifier": by_kind(heldout, held_verdicts, threshold),
-            "exact_checks_only": by_kind(heldout, exact, coverage),
-        },
+        "training": training_section(log),
+        "heldout": heldout_section(heldout, held_verdicts, exact, float_auc, threshold, coverage),
         "benchmarks": {
             "fm2_test": claim_set(FM2_TEST, judge, threshold),
             "wice_test": claim_set(WICE_TEST, judge, threshold),
@@ -221,18 +275,7 @@ def export_verifier(out: Path, models: Path = MODELS) -> dict[str, Any]:
                 verifier, [e for e in heldout if e.origin != "verbatim"]
             ),
         },
-        "limitations": [
-            "Trained on claims made by rule from news sentences, on the local model's "
-            "restatements and on FM2 dev: a paraphrase unlike those may be judged unsupported.",
-            "Reads 192 word pieces: the end of a third long quote may be cut.",
-            "English only.",
-        ],
+        "limitations": list(LIMITATIONS),
     }
-    (models / "verifier.json").write_text(json.dumps(card, indent=2) + "\n")
-    (models / "verifier.md").write_text(render_card(card))
-    print(
-        json.dumps(
-            {k: card[k] for k in ("threshold", "heldout", "benchmarks", "serving")}, indent=2
-        )
-    )
+    write_card(card, models)
     return card
