@@ -31,9 +31,12 @@ _END = object()
 
 
 class LLMGuard:
-    def __init__(self, timeout_s: float, cooldown_s: float) -> None:
+    def __init__(
+        self, timeout_s: float, cooldown_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.timeout_s = timeout_s
         self.cooldown_s = cooldown_s
+        self._clock = clock  # seconds, monotonic: the deadline and the cool-down read it
         self._lock = threading.Lock()
         self._failed_at: float | None = None
         self._reason = ""
@@ -43,7 +46,7 @@ class LLMGuard:
         with self._lock:
             if self._failed_at is None:
                 return
-            ago = time.monotonic() - self._failed_at
+            ago = self._clock() - self._failed_at
             if ago >= self.cooldown_s:
                 self._failed_at = None  # half-open: the next call tries the endpoint again
                 return
@@ -52,7 +55,7 @@ class LLMGuard:
 
     def failed(self, reason: str) -> None:
         with self._lock:
-            self._failed_at, self._reason = time.monotonic(), reason
+            self._failed_at, self._reason = self._clock(), reason
         log.warning("LLM call failed: %s (next attempt in %g s)", reason, self.cooldown_s)
 
     def call(self, fn: Callable[[], T], name: str) -> T:
@@ -66,14 +69,14 @@ class LLMGuard:
     def stream(self, pieces: Iterator[str], name: str) -> Iterator[str]:
         """`pieces`, abandoned with GenerationError when they run past `timeout_s`."""
         self.check(name)
-        deadline = time.monotonic() + self.timeout_s
+        deadline = self._clock() + self.timeout_s
         inbox: queue.Queue[object] = queue.Queue()
         stop = threading.Event()
         threading.Thread(target=_pump, args=(pieces, inbox, stop), daemon=True).start()
         try:
             while True:
                 try:
-                    item = inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                    item = inbox.get(timeout=max(0.0, deadline - self._clock()))
                 except queue.Empty:
                     timeout = GenerationError(f"no complete answer in {self.timeout_s:g} s")
                     raise self._failure(name, timeout) from None
