@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from itertools import pairwise
 
+import httpx
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from numpy.typing import ArrayLike
@@ -45,13 +46,18 @@ class CachedEmbeddings(Embeddings):
     def _embed(self, texts: list[str]) -> list[list[float]]:
         raise NotImplementedError
 
+    def _failures(self) -> tuple[type[Exception], ...]:
+        """The errors by which this provider says it failed (not that our code is wrong)."""
+        return (OSError,)  # a model file or a socket the OS refused
+
     def _embed_or_fail(self, texts: list[str]) -> list[list[float]]:
-        """`_embed`, with any provider failure (ONNX, HTTP) raised as `EmbedderError`."""
+        """`_embed`, with the provider's failures (`_failures`) raised as `EmbedderError`; any
+        other error (a TypeError, an AttributeError) is a bug and raised as it is."""
         try:
             return self._embed(texts)
         except EmbedderError:
             raise
-        except Exception as exc:
+        except self._failures() as exc:
             raise EmbedderError(f"the embedder {self.identity} failed: {exc}") from exc
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -118,11 +124,30 @@ class OpenAIEmbedder(CachedEmbeddings):
             check_embedding_ctx_length=False,  # otherwise it calls tiktoken with a download
         )
 
+    def _failures(self) -> tuple[type[Exception], ...]:
+        import openai
+
+        return (
+            openai.APIError,  # the endpoint failed: APIConnectionError (refused, reset),
+            # APITimeoutError, APIStatusError (an error reply), APIResponseValidationError
+            *_http_errors(),  # a transport failure the openai client did not wrap
+            OSError,  # a socket the OS refused or reset
+        )
+
     def _embed(self, texts: list[str]) -> list[list[float]]:
         vectors = self._inner.embed_documents(texts)
         if vectors and not self.dimensions:
             self.dimensions = len(vectors[0])
         return vectors
+
+
+def _http_errors() -> tuple[type[Exception], ...]:
+    """The HTTP errors of httpx, and of httpx2 (its drop-in, under openai>=3) if installed."""
+    try:
+        import httpx2
+    except ImportError:
+        return (httpx.HTTPError,)
+    return (httpx.HTTPError, httpx2.HTTPError)
 
 
 def unit_rows(vectors: ArrayLike) -> np.ndarray:

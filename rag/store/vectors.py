@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
+import httpcore
 import httpx
 import numpy as np
 
@@ -32,10 +33,26 @@ QUERY_ATTEMPTS = 3
 # request. A query or a 1024-record upsert takes well under a second on a healthy server.
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 30.0
+UNREACHABLE = (
+    httpx.TransportError,  # refused, reset, hung past the timeout (as httpx raises them)
+    httpcore.NetworkError,  # the same from httpcore, below httpx, should one leak
+    httpcore.TimeoutException,
+    httpcore.RemoteProtocolError,  # the server hung up mid-reply (restarting, killed)
+    ConnectionError,  # a socket the OS refused or reset
+)
+
+
+def _chroma_error() -> type[Exception]:
+    """chromadb's base error (imported when one is caught: chromadb is slow to import)."""
+    from chromadb.errors import ChromaError
+
+    return ChromaError
 
 
 def translated(fn: Callable[P, T]) -> Callable[P, T]:
-    """Raise any Chroma or transport failure as StoreError, with its message."""
+    """Raise Chroma's and the network's failures as StoreError, with their message; anything
+    else (a TypeError, an AttributeError, a ValueError chromadb raises for a malformed call)
+    is a bug of ours and raised as it is."""
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -43,13 +60,23 @@ def translated(fn: Callable[P, T]) -> Callable[P, T]:
             return fn(*args, **kwargs)
         except RagError:
             raise
-        except httpx.TransportError as exc:  # down, restarting, or hung past the timeout
+        except UNREACHABLE as exc:  # down, restarting, or hung past the timeout
             raise StoreError(
                 f"the vector store is unreachable ({type(exc).__name__}: {exc}); "
                 "try again once it is back"
             ) from exc
-        except Exception as exc:  # chromadb raises ValueError, httpx, Rust and OS errors
+        except (
+            _chroma_error(),  # Chroma refused or failed a call: InternalError, NotFoundError, ...
+            httpx.HTTPError,  # an HTTP failure other than transport: a status, a bad body
+            OSError,  # the embedded store's files: disk full, permissions, a vanished dir
+        ) as exc:
             raise StoreError(f"the vector store failed: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            if type(exc) is not Exception:  # a subclass: a bug of ours, raised as it is
+                raise
+            # chromadb's HTTP client raises a bare Exception carrying the server's reply for
+            # an error status it cannot map (a proxy's 502 page, a 500 without an error type).
+            raise StoreError(f"the vector store failed: {exc}") from exc
 
     return wrapper
 
@@ -69,7 +96,8 @@ def _http_client(url: str) -> Any:
             ssl=parsed.scheme == "https",
             settings=ChromaSettings(anonymized_telemetry=False),
         )
-    except Exception as exc:  # chromadb raises a bare ValueError when it cannot connect
+    except ValueError as exc:  # chromadb's HttpClient raises a bare ValueError when it cannot
+        # connect (from httpx.ConnectError) or the server's first reply fails
         raise StoreError(f"cannot reach Chroma at {url}: {exc}") from exc
     _bound(client)
     return client
@@ -120,7 +148,8 @@ class VectorIndex:
                     },
                     embedding_function=None,  # we embed: Chroma's default would download one
                 )
-            except Exception as exc:  # chromadb's ChromaError, by message only
+            except _chroma_error() as exc:  # InternalError (embedded) or the server's error
+                # type for a duplicate name: told apart by its message only
                 # Two workers starting on a fresh server: the other one created it since we
                 # listed the collections. Open theirs, with the same checks as any other.
                 if "already exists" not in str(exc):
@@ -203,7 +232,7 @@ class VectorIndex:
                     include=["distances"],
                 )
                 break
-            except Exception as exc:  # chromadb's InternalError; anything else is raised
+            except _chroma_error() as exc:  # InternalError; anything else is raised at once
                 # Chroma 1.5 races a query against a delete now and then ("Error finding
                 # id": a record removed mid-query); the same query a moment later is fine.
                 if "Error finding id" not in str(exc) or attempt == QUERY_ATTEMPTS - 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from chromadb.errors import InternalError, InvalidArgumentError
 
 from rag.config import Settings
 from rag.errors import StoreError
@@ -32,21 +33,21 @@ def index_over(collection: Racy) -> VectorIndex:
 
 
 def test_the_query_delete_race_is_retried() -> None:
-    racy = Racy(2, RuntimeError("Error executing plan: Internal error: Error finding id"))
+    racy = Racy(2, InternalError("Error executing plan: Internal error: Error finding id"))
     assert index_over(racy).search([0.0, 1.0], 2) == [("c1", 0.9), ("c2", 0.6)]
     assert racy.calls == 3
 
 
 def test_a_race_that_persists_is_a_store_error() -> None:
-    racy = Racy(5, RuntimeError("Internal error: Error finding id"))
+    racy = Racy(5, InternalError("Internal error: Error finding id"))
     with pytest.raises(StoreError, match="Error finding id"):
         index_over(racy).search([0.0, 1.0], 2)
     assert racy.calls == 3
 
 
 def test_other_failures_are_not_retried() -> None:
-    racy = Racy(1, ValueError("bad where clause"))
-    with pytest.raises(StoreError, match="bad where clause"):
+    racy = Racy(1, InvalidArgumentError("Invalid where clause"))
+    with pytest.raises(StoreError, match="Invalid where clause"):
         index_over(racy).search([0.0, 1.0], 2)
     assert racy.calls == 1
 
@@ -62,7 +63,7 @@ class Raced:
         return []
 
     def create_collection(self, name: str, **kwargs: Any) -> Any:
-        raise RuntimeError(f"Collection [{name}] already exists")
+        raise InternalError(f"Collection [{name}] already exists")  # as Chroma 1.5 does
 
     def get_collection(self, name: str, **kwargs: Any) -> Any:
         return self.collection
