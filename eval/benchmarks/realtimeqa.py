@@ -23,13 +23,14 @@ import json
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from eval.answer_metrics import exact_match, f1
 from eval.archive import contains
 from eval.benchmarks.base import BenchmarkError, Built, Limits, need, read_json_lines
 from eval.benchmarks.squad import prediction
 from eval.gold import GoldItem
-from eval.harness import Case
+from eval.harness import Case, Extra
 from eval.metrics import FAILURE_CHECKS, answer_text, is_refused
 from rag.documents.loading import MANIFEST
 from rag.schema import Answer
@@ -60,47 +61,43 @@ def subset(folder: Path, ids: list[str], target: Path) -> Path:
     return target
 
 
-def build(path: Path, workdir: Path, limits: Limits, articles: Path | None = None) -> Built:
-    questions, folder = locate(path, articles)
-    rows = list(read_json_lines(questions))
-    rows = rows[: limits.questions] if limits.questions else rows
-    cases: list[Case] = []
-    choices: dict[str, list[str]] = {}
-    own: list[str] = []
-    for number, row in rows:
-        where = f"{questions}:{number}"
-        answer = str(need(row, "answer", where, (str, int, float)))
-        doc_ids = [str(d) for d in row.get("doc_ids", [])]
-        own += doc_ids
-        holding = [
-            d
-            for d in doc_ids
-            if (folder / f"{d}.txt").is_file()
-            and contains(
-                (folder / f"{d}.txt").read_text(encoding="utf-8", errors="replace"), answer
-            )
-        ]
-        try:
-            day = date.fromisoformat(str(need(row, "question_date", where, str)))
-        except ValueError as exc:
-            raise BenchmarkError(f"{where}: question_date is not YYYY-MM-DD") from exc
-        qid = str(row.get("id", number))
-        choices[qid] = [str(c) for c in row.get("choices", [])]
-        item = GoldItem(
-            id=qid,
-            question=need(row, "question", where, str),
-            type="fact",
-            answer=answer,
-            must_include=[[answer]] if answer.strip() else [],
-            sources=holding,
-            refuse=False,
-        )
-        cases.append(Case(item, as_of=day, mode="answer"))
-    if not cases:
-        raise BenchmarkError(f"{questions}: no questions")
-    corpus = (
-        subset(folder, list(dict.fromkeys(own)), workdir / "corpus") if limits.questions else folder
+def holding(folder: Path, doc_ids: list[str], answer: str) -> list[str]:
+    """Those of `doc_ids` whose article in `folder` holds `answer`."""
+    return [
+        d
+        for d in doc_ids
+        if (folder / f"{d}.txt").is_file()
+        and contains((folder / f"{d}.txt").read_text(encoding="utf-8", errors="replace"), answer)
+    ]
+
+
+def question_case(
+    row: dict[str, Any], number: int, where: str, folder: Path
+) -> tuple[str, Case, list[str]]:
+    """One quiz question: its id as given, its case (asked as of the quiz date) and its own
+    articles (`doc_ids`)."""
+    answer = str(need(row, "answer", where, (str, int, float)))
+    doc_ids = [str(d) for d in row.get("doc_ids", [])]
+    sources = holding(folder, doc_ids, answer)
+    try:
+        day = date.fromisoformat(str(need(row, "question_date", where, str)))
+    except ValueError as exc:
+        raise BenchmarkError(f"{where}: question_date is not YYYY-MM-DD") from exc
+    qid = str(row.get("id", number))
+    item = GoldItem(
+        id=qid,
+        question=need(row, "question", where, str),
+        type="fact",
+        answer=answer,
+        must_include=[[answer]] if answer.strip() else [],
+        sources=sources,
+        refuse=False,
     )
+    return qid, Case(item, as_of=day, mode="answer"), doc_ids
+
+
+def scorer(choices: dict[str, list[str]]) -> Extra:
+    """The authors' metrics, and which of the quiz's `choices` (by question id) is named."""
 
     def score(case: Case, answer: Answer) -> dict[str, float | None]:
         said, gold = prediction(answer), [case.item.answer]
@@ -115,13 +112,33 @@ def build(path: Path, workdir: Path, limits: Limits, articles: Path | None = Non
             "refused": 1.0 if is_refused(answer) else 0.0,
         }
 
+    return score
+
+
+def build(path: Path, workdir: Path, limits: Limits, articles: Path | None = None) -> Built:
+    questions, folder = locate(path, articles)
+    rows = list(read_json_lines(questions))
+    rows = rows[: limits.questions] if limits.questions else rows
+    cases: list[Case] = []
+    choices: dict[str, list[str]] = {}
+    own: list[str] = []
+    for number, row in rows:
+        qid, case, doc_ids = question_case(row, number, f"{questions}:{number}", folder)
+        own += doc_ids
+        choices[qid] = [str(c) for c in row.get("choices", [])]
+        cases.append(case)
+    if not cases:
+        raise BenchmarkError(f"{questions}: no questions")
+    corpus = (
+        subset(folder, list(dict.fromkeys(own)), workdir / "corpus") if limits.questions else folder
+    )
     scope = "their own articles" if limits.questions else f"all of {folder}"
     return Built(
         kind="realtimeqa",
         source=questions,
         cases=cases,
         corpus=corpus,
-        extra=score,
+        extra=scorer(choices),
         headline=("exact_match", "f1", "choice_accuracy"),
         checks=(*FAILURE_CHECKS, "exact_match"),
         note=f"RealTime QA: {len(cases)} questions over {scope}",

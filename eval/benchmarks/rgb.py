@@ -19,6 +19,7 @@ Next to ours: source recall (positives), refusal accuracy, citation validity, `r
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,51 +62,53 @@ def passages(value: Any, where: str, key: str) -> list[str]:
     return [str(p) for p in flat if str(p).strip()]
 
 
-def build(path: Path, workdir: Path, limits: Limits) -> Built:
-    corpus = workdir / "corpus"
-    corpus.mkdir()
-    cases: list[Case] = []
-    fakes: dict[str, str] = {}
-    truths: dict[str, list[list[str]]] = {}
-    rows = list(read_json_lines(path))
-    rows = rows[: limits.questions] if limits.questions else rows
+@dataclass
+class Lines:
+    """The cases read so far, their corpus, and what the counterfactual ones are scored by."""
 
-    def add(prefix: str, texts: list[str]) -> list[str]:
+    corpus: Path
+    cases: list[Case] = field(default_factory=list)
+    fakes: dict[str, str] = field(default_factory=dict)  # counterfactual id -> fake answer
+    truths: dict[str, list[list[str]]] = field(default_factory=dict)  # id -> answer groups
+
+    def articles(self, prefix: str, texts: list[str]) -> list[str]:
+        """Write `texts` as articles `prefix`0, `prefix`1, ... and return their ids."""
         ids = [f"{prefix}{n}" for n in range(len(texts))]
         for source, text in zip(ids, texts, strict=True):
-            write_article(corpus, source, text)
+            write_article(self.corpus, source, text)
         return ids
 
-    for number, row in rows:
-        where = f"{path}:{number}"
+    def add(self, number: int, row: dict[str, Any], where: str) -> None:
+        """One RGB line: a counterfactual case, or an answerable and a negative one."""
         if "query" not in row or "answer" not in row:
             raise BenchmarkError(f"{where}: an RGB line has 'query' and 'answer'")
         qid = f"rgb-{row.get('id', number)}"
-        qid = f"{qid}-line{number}" if qid in truths or f"{qid}-cf" in truths else qid
+        qid = f"{qid}-line{number}" if qid in self.truths or f"{qid}-cf" in self.truths else qid
         groups = answer_groups(row["answer"], where)
-        truths[qid] = truths[f"{qid}-cf"] = groups
-        positive = add(f"{qid}-pos", passages(row.get("positive"), where, "positive"))
+        self.truths[qid] = self.truths[f"{qid}-cf"] = groups
+        positive = self.articles(f"{qid}-pos", passages(row.get("positive"), where, "positive"))
         gold = " | ".join(" / ".join(g) for g in groups)
         base = {"question": str(row["query"]), "answer": gold}
         if "positive_wrong" in row:  # its negatives are not asked about: not indexed
-            wrong = add(f"{qid}-wrong", passages(row["positive_wrong"], where, "positive_wrong"))
-            fakes[f"{qid}-cf"] = str(row.get("fakeanswer", "")).strip()
+            wrong = self.articles(
+                f"{qid}-wrong", passages(row["positive_wrong"], where, "positive_wrong")
+            )
+            self.fakes[f"{qid}-cf"] = str(row.get("fakeanswer", "")).strip()
             item = GoldItem(id=f"{qid}-cf", type="conflict", sources=positive, refuse=False, **base)
-            cases.append(Case(item, Filters.of(sources=positive + wrong), mode="answer"))
-            continue
-        negative = add(f"{qid}-neg", passages(row.get("negative"), where, "negative"))
+            self.cases.append(Case(item, Filters.of(sources=positive + wrong), mode="answer"))
+            return
+        negative = self.articles(f"{qid}-neg", passages(row.get("negative"), where, "negative"))
         if positive:
             item = GoldItem(
                 id=qid, type="fact", must_include=groups, sources=positive, refuse=False, **base
             )
-            cases.append(Case(item, Filters.of(sources=positive + negative), mode="answer"))
+            self.cases.append(Case(item, Filters.of(sources=positive + negative), mode="answer"))
         if negative:
             item = GoldItem(id=f"{qid}-neg", type="unanswerable", refuse=True, **base)
-            cases.append(Case(item, Filters.of(sources=negative), mode="answer"))
-    if not cases:
-        raise BenchmarkError(f"{path}: no RGB lines")
+            self.cases.append(Case(item, Filters.of(sources=negative), mode="answer"))
 
-    def score(case: Case, answer: Answer) -> dict[str, float | None]:
+    def score(self, case: Case, answer: Answer) -> dict[str, float | None]:
+        """RGB's own figures for one answer, beside `refused`."""
         item, said = case.item, answer_text(answer)
         out = refused(case, answer)
         if item.type == "fact":
@@ -116,22 +119,33 @@ def build(path: Path, workdir: Path, limits: Limits) -> Built:
             out["negative_rejection"] = 1.0 if is_refused(answer) else 0.0
         else:
             text = "" if is_refused(answer) else said
-            true = all(groups_passed(truths[item.id], text))
-            fake = bool(fakes[item.id]) and normalize(fakes[item.id]) in normalize(text)
+            true = all(groups_passed(self.truths[item.id], text))
+            fake = bool(self.fakes[item.id]) and normalize(self.fakes[item.id]) in normalize(text)
             out["counterfactual_correct"] = float(true)
             out["counterfactual_misled"] = float(fake and not true)
             out["conflict_flagged"] = float(bool(answer.disagreements))
             out["refusal_accuracy"] = None  # refusing conflicting passages is not wrong here
         return out
 
+
+def build(path: Path, workdir: Path, limits: Limits) -> Built:
+    corpus = workdir / "corpus"
+    corpus.mkdir()
+    lines = Lines(corpus)
+    rows = list(read_json_lines(path))
+    rows = rows[: limits.questions] if limits.questions else rows
+    for number, row in rows:
+        lines.add(number, row, f"{path}:{number}")
+    if not lines.cases:
+        raise BenchmarkError(f"{path}: no RGB lines")
     return Built(
         kind="rgb",
         source=path,
-        cases=cases,
+        cases=lines.cases,
         corpus=corpus,
-        extra=score,
+        extra=lines.score,
         headline=("accuracy", "negative_rejection", "counterfactual_correct"),
         checks=(*FAILURE_CHECKS, "accuracy", "negative_rejection", "counterfactual_correct"),
-        note=f"RGB: {len(rows)} lines, {len(cases)} questions",
+        note=f"RGB: {len(rows)} lines, {len(lines.cases)} questions",
         about={"lines": len(rows)},
     )
