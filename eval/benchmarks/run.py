@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from rag.support.judge import SupportJudge
 from rag.verification.factory import verifier_for
 
 KINDS = ("squad", "rgb", "realtimeqa", "claims")
+Score = Callable[[Settings], dict[str, Any]]  # one setup's results document
 
 
 def score_built(settings: Settings, built: Built, err: Console) -> dict[str, Any]:
@@ -122,61 +123,68 @@ def score_claims(
     }
 
 
-def run_benchmark(
-    settings: Settings,
+def scorer_for(
+    kind: str, path: Path, limits: Limits, corpus: Path | None, tmp: str, err: Console
+) -> tuple[Score, str, tuple[str, ...]]:
+    """Read the data set (into `tmp` where it needs a corpus written): how one setup is
+    scored, what was read, and the set's own headline figures."""
+    if kind == "claims":
+        items = claims.read_claims(path, limits)
+
+        def score_items(s: Settings) -> dict[str, Any]:
+            return score_claims(s, items, path, err)
+
+        return (
+            score_items,
+            f"{len(items)} claims",
+            ("balanced_accuracy", "supported_kept", "unsupported_caught"),
+        )
+    if kind == "realtimeqa":
+        built = realtimeqa.build(path, Path(tmp), limits, corpus)
+    else:
+        built = (squad.build if kind == "squad" else rgb.build)(path, Path(tmp), limits)
+
+    def score(s: Settings) -> dict[str, Any]:
+        doc = score_built(s, built, err)
+        if built.corpus.is_relative_to(tmp):
+            doc["run"]["corpus"]["path"] = f"(temporary, from {path})"
+        return doc
+
+    return score, built.note, built.headline
+
+
+def with_benchmark(
+    score: Score, kind: str, path: Path, note: str, limits: Limits, headline: tuple[str, ...]
+) -> Score:
+    """`score`, its results document noting the benchmark and its headline figures."""
+
+    def scored(s: Settings) -> dict[str, Any]:
+        doc = score(s)
+        overall = doc["metrics"]["overall"]
+        doc["benchmark"] = {
+            "kind": kind,
+            "path": str(path),
+            "note": note,
+            "limits": limits.describe(),
+            "headline": {h: overall.get(h) for h in headline if h in overall},
+        }
+        return doc
+
+    return scored
+
+
+def report_benchmark(
+    doc: dict[str, Any],
     kind: str,
-    path: Path,
+    note: str,
+    headline: tuple[str, ...],
     *,
-    limits: Limits,
-    corpus: Path | None,
     out: Path,
     report: Path | None,
     console: Console,
     err: Console,
-    sets: Sequence[str] = (),
 ) -> int:
-    if kind not in KINDS:
-        raise BenchmarkError(f"--benchmark KIND is one of {', '.join(KINDS)}, not {kind!r}")
-    pair = setups(settings, sets)
-    with tempfile.TemporaryDirectory(prefix="rag-bench-", ignore_cleanup_errors=True) as tmp:
-        headline: tuple[str, ...] = ("balanced_accuracy", "supported_kept", "unsupported_caught")
-        if kind == "claims":
-            items = claims.read_claims(path, limits)
-            note = f"{len(items)} claims"
-
-            def score(s: Settings) -> dict[str, Any]:
-                return score_claims(s, items, path, err)
-        else:
-            if kind == "realtimeqa":
-                built = realtimeqa.build(path, Path(tmp), limits, corpus)
-            else:
-                built = (squad.build if kind == "squad" else rgb.build)(path, Path(tmp), limits)
-            note, headline = built.note, built.headline
-
-            def score(s: Settings) -> dict[str, Any]:
-                doc = score_built(s, built, err)
-                if built.corpus.is_relative_to(tmp):
-                    doc["run"]["corpus"]["path"] = f"(temporary, from {path})"
-                return doc
-
-        def scored(s: Settings) -> dict[str, Any]:
-            doc = score(s)
-            overall = doc["metrics"]["overall"]
-            doc["benchmark"] = {
-                "kind": kind,
-                "path": str(path),
-                "note": note,
-                "limits": limits.describe(),
-                "headline": {h: overall.get(h) for h in headline if h in overall},
-            }
-            return doc
-
-        console.print(
-            f"{kind}: {escape(note)}" + (f" ({limits.describe()})" if limits.describe() else "")
-        )
-        if len(pair) == 2:
-            return run_side_by_side(pair, scored, out=out, report=report, console=console)
-        doc = scored(pair[0].settings)
+    """Record the (never gated) verdict, write and print the results; the exit code."""
     rows = compare(doc["metrics"], None, 0.0)
     doc["gate"] = gate_summary(rows, None, out, 0.0, doc["questions"])
     doc["gate"]["ungated"] = "a benchmark is reported, never gated"
@@ -199,3 +207,33 @@ def run_benchmark(
         )
         return INTERRUPTED
     return 0
+
+
+def run_benchmark(
+    settings: Settings,
+    kind: str,
+    path: Path,
+    *,
+    limits: Limits,
+    corpus: Path | None,
+    out: Path,
+    report: Path | None,
+    console: Console,
+    err: Console,
+    sets: Sequence[str] = (),
+) -> int:
+    if kind not in KINDS:
+        raise BenchmarkError(f"--benchmark KIND is one of {', '.join(KINDS)}, not {kind!r}")
+    pair = setups(settings, sets)
+    with tempfile.TemporaryDirectory(prefix="rag-bench-", ignore_cleanup_errors=True) as tmp:
+        score, note, headline = scorer_for(kind, path, limits, corpus, tmp, err)
+        scored = with_benchmark(score, kind, path, note, limits, headline)
+        console.print(
+            f"{kind}: {escape(note)}" + (f" ({limits.describe()})" if limits.describe() else "")
+        )
+        if len(pair) == 2:
+            return run_side_by_side(pair, scored, out=out, report=report, console=console)
+        doc = scored(pair[0].settings)
+    return report_benchmark(
+        doc, kind, note, headline, out=out, report=report, console=console, err=err
+    )
