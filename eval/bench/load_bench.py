@@ -23,7 +23,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from eval.bench.common import free_port, stop, wait_ready
-from eval.bench.load import KindFigures, LoadPlan, LoadResult, run_load
+from eval.bench.load import run_load
+from eval.bench.load_result import KindFigures, LoadPlan, LoadResult
 from rag.answering.pipeline import open_pipeline
 from rag.config import Settings
 from rag.ingest import ingest_paths
