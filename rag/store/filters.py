@@ -130,7 +130,10 @@ def _days(start: date | None, end: date | None, undated: bool = False) -> dict[s
     high = day_number(end) if end else None
     if low is not None and high is not None and high - low < LISTED_DAYS:
         days = list(range(low, high + 1)) + ([UNDATED] if undated else [])
-        return {"published_day": {"$in": days}}
+        # No day at all (since after until): Chroma refuses `$in: []`; nothing is below UNDATED.
+        return {"published_day": {"$in": days} if days else {"$lt": UNDATED}}
+    if low is None and not undated:
+        low = UNDATED + 1  # `until` alone keeps dated articles only, as SQL's NULL does
     bounds = [
         {"published_day": {op: v}} for op, v in (("$gte", low), ("$lte", high)) if v is not None
     ]

@@ -103,19 +103,6 @@ def chroma_selects(index: VectorIndex, filters: Filters) -> set[str]:
 D = date.fromisoformat
 MARCH = (D("2023-03-01"), D("2023-03-31"))
 
-# Known disagreements, found by this table and left to rag/store/filters.py `_days` to fix
-# (strict: each fails the suite once fixed, so the mark is removed then).
-UNTIL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="Chroma's `$lte` alone lets UNDATED (-1,000,000) through: undated articles pass "
-    "`until` in Chroma, not in SQL",
-)
-EMPTY_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="since after until lists no days: Chroma refuses `$in: []` as malformed (the Searcher returns "
-    "before asking Chroma, since the filter keeps nothing)",
-)
-
 TABLE: list[tuple[Any, ...]] = [
     ("nothing", Filters(), ALL),
     ("one source", Filters.of(sources=["quell-2"]), frozenset({"quell-2"})),
@@ -141,9 +128,8 @@ TABLE: list[tuple[Any, ...]] = [
         "until (inclusive)",
         Filters.of(until=D("2023-01-05")),
         frozenset({"quell-1", "plain-1", "osk-1"}),
-        UNTIL_BUG,
     ),
-    ("until before the epoch", Filters.of(until=D("1969-12-31")), frozenset({"osk-1"}), UNTIL_BUG),
+    ("until before the epoch", Filters.of(until=D("1969-12-31")), frozenset({"osk-1"})),
     ("since the first day", Filters.of(since=date.min), DATED),
     (
         "short range, listed days",
@@ -159,7 +145,6 @@ TABLE: list[tuple[Any, ...]] = [
         "empty range",
         Filters.of(since=D("2023-04-01"), until=D("2023-03-01")),
         frozenset(),
-        EMPTY_BUG,
     ),
     (
         "short window keeps undated",
