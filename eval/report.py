@@ -220,14 +220,13 @@ def _verdict(doc: dict[str, Any]) -> tuple[str, str]:
 
 def _cards(doc: dict[str, Any], failing: list[dict[str, Any]]) -> str:
     """The summary cards: verdict, counts and latency."""
-    gate = doc.get("gate", {})
     verdict, colour = _verdict(doc)
     overall = doc["metrics"]["overall"]
     cards = [
         (verdict, "gate", colour),
         (str(len(doc["questions"])), "questions", None),
         (str(len(failing)), "failing questions", None),
-        (str(len(gate.get("failed", []))), "regressed metrics", None),
+        (str(len(doc.get("gate", {}).get("failed", []))), "regressed metrics", None),
         (_f(overall.get("latency_p50_ms"), ms=True), "latency p50", None),
         (_f(overall.get("latency_p95_ms"), ms=True), "latency p95", None),
     ]
@@ -261,7 +260,6 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
     failing = sorted(
         (q for q in doc["questions"] if q["failures"]), key=lambda q: q["id"] not in newly
     )
-    card_html = _cards(doc, failing)
     regressed = "".join(f"<span class=tag>{escape(name)}</span>" for name in gate.get("failed", []))
     config = escape(", ".join(f"{k}={v}" for k, v in run["config"].items()))
     versions = escape(", ".join(f"{k} {v}" for k, v in run["versions"].items()))
@@ -271,14 +269,13 @@ def render(doc: dict[str, Any], rows: list[Row]) -> str:
     scored = f"Scored {len(doc['questions'])}: {escape(run['gold'].get('why') or 'all')}."
     fixed = gate.get("now_passing", [])
     now_passing = f" Now passing: {escape(', '.join(fixed))}." if fixed else ""
-    meta = _meta(run, gate)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rag eval report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
 <body><main>
 <h1>rag eval report</h1>
-<div class=meta>{meta}<p>{scored}</p></div>
-<div class=cards>{card_html}</div>
+<div class=meta>{_meta(run, gate)}<p>{scored}</p></div>
+<div class=cards>{_cards(doc, failing)}</div>
 {f"<p>Below the baseline: {regressed}</p>" if regressed else ""}
 {warnings}
 <h2>Overall metrics{" against the baseline" if gate.get("baseline") else ""}</h2>
