@@ -27,6 +27,7 @@ from rag.errors import (
     InvalidSourceIdError,
     PromptError,
     RagError,
+    SourceConflictError,
     StoreError,
     UnknownConversationError,
     UnknownSourceError,
@@ -40,6 +41,7 @@ STATUS: dict[type[RagError], int] = {
     DocumentError: 422,
     UnknownSourceError: 404,
     UnknownConversationError: 404,
+    SourceConflictError: 409,  # POST never replaces another text; PUT does
     GenerationError: 502,  # the LLM endpoint failed: a bad gateway, not our bug
     StoreError: 503,
     EmbedderError: 503,
@@ -100,7 +102,10 @@ async def rag_error(request: Request, exc: Exception) -> JSONResponse:
             request_id_of(request.scope),
             exc,
         )
-    return JSONResponse(error_body(request, status, str(exc)), status_code=status)
+    body = error_body(request, status, str(exc))
+    if isinstance(exc, SourceConflictError):  # what is there, for a client to offer a choice
+        body.update(source_id=exc.source_id, title=exc.title)
+    return JSONResponse(body, status_code=status)
 
 
 def unexpected_detail(rid: str) -> str:

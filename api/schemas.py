@@ -155,6 +155,10 @@ class SourceOut(BaseModel):
     notes: str | None
     chunks: int
     content_hash: str
+    text_sha256: str = Field(
+        description="Short sha256 of the cleaned text: what a citation's `text_sha256` "
+        "matches while its offsets still index this text."
+    )
 
     @classmethod
     def of(cls, info: SourceInfo) -> SourceOut:

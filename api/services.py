@@ -70,9 +70,10 @@ class Services:
             {**answer.model_dump(), "conversation_id": conversation_id}
         )
 
-    def add_document(self, doc: Document) -> DocumentOut:
+    def add_document(self, doc: Document, replace: bool = False) -> DocumentOut:
+        """Index `doc`; a different text under its id only with `replace` (else a 409)."""
         report = IngestReport()
-        ingest_document(self.pipeline.store, doc, self.settings, report)
+        ingest_document(self.pipeline.store, doc, self.settings, report, replace=replace)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return DocumentOut(
             source_id=doc.source_id,

@@ -1,6 +1,7 @@
 """Turn a POST /v1/documents body (JSON or a multipart file upload) into a `Document`.
 
-A missing source id is derived: the file stem for an upload (as `rag ingest` does),
+PUT /v1/documents/{id} takes the same bodies, and its path names the document. Elsewhere
+a missing source id is derived: the file stem for an upload (as `rag ingest` does),
 else a slug of the title or first line plus a short hash of the content, so posting
 the same text twice names the same document. Cleaning (trafilatura for HTML) runs in a
 worker thread: a 2 MB page takes long enough to stall every other request on the loop.
@@ -69,20 +70,27 @@ def first_line(text: str) -> str:
     return next((line for line in text.splitlines() if line.strip()), "")[:80]
 
 
-async def read_document(request: Request, limit: int) -> Document:
-    """The document in the request body; 413/415/422 for what can't be one."""
+async def read_document(request: Request, limit: int, source_id: str | None = None) -> Document:
+    """The document in the request body (named `source_id` when given: a body naming
+    another id is a 422); 413/415/422 for what can't be one."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        return await _from_upload(request, limit)
+        return await _from_upload(request, limit, source_id)
     if ctype in ("application/json", ""):
-        return await _from_json(request, limit)
+        return await _from_json(request, limit, source_id)
     raise HTTPException(415, "send application/json or a multipart/form-data file upload")
 
 
-async def _from_json(request: Request, limit: int) -> Document:
+def _named(path_id: str | None, body_id: str | None) -> str | None:
+    if path_id and body_id and body_id != path_id:
+        raise HTTPException(422, f"the body's source_id {body_id!r} is not the path's {path_id!r}")
+    return path_id or body_id
+
+
+async def _from_json(request: Request, limit: int, path_id: str | None) -> Document:
     raw = await request.body()
     if len(raw) > limit:
         raise too_large(limit)
@@ -91,14 +99,15 @@ async def _from_json(request: Request, limit: int) -> Document:
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from exc
     content = body.text if body.text is not None else body.html or ""
-    source_id = body.source_id or derive_source_id(body.title or first_line(content), content)
+    named = _named(path_id, body.source_id)
+    source_id = named or derive_source_id(body.title or first_line(content), content)
     meta = {k: getattr(body, k) for k in META_FIELDS}
     return await run_in_threadpool(
         build_document, source_id, content, is_html=body.html is not None, meta=meta
     )
 
 
-async def _from_upload(request: Request, limit: int) -> Document:
+async def _from_upload(request: Request, limit: int, path_id: str | None) -> Document:
     form = await request.form(max_files=1, max_fields=len(META_FIELDS) + 1)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -121,7 +130,7 @@ async def _from_upload(request: Request, limit: int) -> Document:
     content = data.decode("utf-8", errors="replace")
     fields = {k: v for k, v in form.items() if isinstance(v, str) and v.strip()}
     source_id = (
-        fields.get("source_id")
+        _named(path_id, fields.get("source_id"))
         or _stem_id(name)
         or derive_source_id(fields.get("title") or first_line(content), content)
     )

@@ -21,6 +21,16 @@ class UnknownSourceError(RagError):
     """A filter or a delete names a source id that is not in the index."""
 
 
+class SourceConflictError(RagError):
+    """A document would replace a different text under the same source id, unasked."""
+
+    def __init__(self, source_id: str, title: str | None) -> None:
+        self.source_id = source_id
+        self.title = title
+        held = f'another article, "{title}"' if title else "another article"
+        super().__init__(f"source id {source_id!r} already holds {held}, with different text")
+
+
 class EmbedderMismatchError(RagError):
     """The collection was built with a different embedder than the configured one."""
 

@@ -83,15 +83,22 @@ def _split(items: Sequence[np.ndarray], sizes: Sequence[int]) -> Iterator[list[n
 
 
 def ingest_document(
-    store: ChunkStore, doc: Document, settings: Settings, report: IngestReport
+    store: ChunkStore,
+    doc: Document,
+    settings: Settings,
+    report: IngestReport,
+    replace: bool = True,
 ) -> None:
-    """Index one document (the API's POST /v1/documents)."""
+    """Index one document (the API's POST and PUT /v1/documents). Unless `replace`, one
+    whose id holds a different text is refused (SourceConflictError) before it is embedded."""
     known = store.source_hash(doc.source_id)
     if known == doc.content_hash:
         report.unchanged.append(doc.source_id)
         return
+    if not replace and known is not None:
+        store.refuse_other_texts([doc])
     chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_tokens)
-    store.write(prepare(store.embedder, [(doc, chunks)]))
+    store.write(prepare(store.embedder, [(doc, chunks)]), replace=replace)
     (report.updated if known else report.added).append(doc.source_id)
     report.chunks += len(chunks)
 

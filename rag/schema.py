@@ -24,6 +24,11 @@ class Citation(BaseModel):
     end: int = Field(description="Offset just past the quote's last character.")
     published: str | None = Field(None, description="The article's date as its source gave it.")
     date: str | None = Field(None, description="The article's date, ISO 8601 (YYYY-MM-DD).")
+    text_sha256: str | None = Field(
+        None,
+        description="Short sha256 of the article text `start`/`end` index (as GET "
+        "/v1/sources/{id}/text gives it): another value there means the article changed.",
+    )
 
 
 class Claim(BaseModel):

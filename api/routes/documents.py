@@ -1,4 +1,5 @@
-"""GET /v1/sources, POST /v1/documents (JSON or file upload), DELETE /v1/documents/{id}."""
+"""GET /v1/sources, POST /v1/documents (JSON or file upload; never over another text),
+PUT /v1/documents/{id} (replace on purpose), DELETE /v1/documents/{id}."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ from rag.store.browse import Outlet
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 NOT_FOUND = {"description": "No source with this id in the index."}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Over RAG_MAX_UPLOAD_BYTES."},
+    415: {"description": "Not JSON, or not a .txt/.md/.html file."},
+}
 
 router = APIRouter(prefix="/v1", tags=["documents"], dependencies=[ApiKey])
 
@@ -77,17 +82,39 @@ async def get_source_text(source_id: str, services: ServicesDep) -> SourceText:
     openapi_extra=REQUEST_BODY,
     responses={
         200: {"model": DocumentOut, "description": "Same content already indexed: unchanged."},
-        201: {"description": "Added, or updated with new content."},
-        413: {"description": "Over RAG_MAX_UPLOAD_BYTES."},
-        415: {"description": "Not JSON, or not a .txt/.md/.html file."},
+        201: {"description": "Added, or updated with new metadata over the same text."},
+        409: {"description": "Its id holds a different text (named): PUT replaces it."},
+        **REFUSED,
     },
 )
 async def add_document(request: Request, response: Response, services: ServicesDep) -> DocumentOut:
-    """Add or update a document; idempotent by content hash."""
+    """Add a document; idempotent by content hash, never replacing another text."""
     doc = await read_document(request, services.settings.max_upload_bytes)
     result = await run_in_threadpool(services.add_document, doc)
     if result.status == "unchanged":
         response.status_code = 200
+    return result
+
+
+@router.put(
+    "/documents/{source_id}",
+    response_model=DocumentOut,
+    openapi_extra=REQUEST_BODY,
+    responses={
+        200: {"description": "Replaced, or the same content already indexed: unchanged."},
+        201: {"model": DocumentOut, "description": "Added: no document had this id."},
+        **REFUSED,
+    },
+)
+async def replace_document(
+    source_id: str, request: Request, response: Response, services: ServicesDep
+) -> DocumentOut:
+    """Replace the document of this id (or add it) with the body's: the same bodies as POST."""
+    validate_source_id(source_id)
+    doc = await read_document(request, services.settings.max_upload_bytes, source_id)
+    result = await run_in_threadpool(services.add_document, doc, True)
+    if result.status == "added":
+        response.status_code = 201
     return result
 
 

@@ -47,6 +47,11 @@ class Document:
         meta = json.dumps(self.metadata(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.text}\x00{meta}".encode()).hexdigest()
 
+    @property
+    def text_sha256(self) -> str:
+        """Identity of `text` alone, which offsets index (metadata may change under them)."""
+        return text_sha256(self.text)
+
     def metadata(self) -> dict[str, str]:
         values = {key: getattr(self, key) for key in _META_KEYS}
         return {key: str(value) for key, value in values.items() if value not in (None, "")}
@@ -54,6 +59,14 @@ class Document:
     @property
     def label(self) -> str:
         return self.title or self.source_id
+
+
+TEXT_HASH_DIGITS = 16  # 64 bits: enough to tell one version of an article from another
+
+
+def text_sha256(text: str) -> str:
+    """The short hex sha256 of an article's cleaned text (stored with it, on citations)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:TEXT_HASH_DIGITS]
 
 
 def validate_source_id(source_id: str) -> str:

@@ -4,21 +4,23 @@ title or id and narrowed to an outlet; the outlets with their article counts and
     page = browse(catalog, query="ferry", outlet="The Harbour Post", limit=50)
     page.total, page.sources            # every match, and the 50 of this page
     outlets(catalog)                    # [Outlet("The Harbour Post", 310, first, last), ...]
+    sources(catalog, ["ferry"])         # [SourceInfo("ferry", ...)]: those of these ids
 
-Both are single indexed SQLite queries: their cost follows the page asked for, not the
-size of the archive.
+Each is a single indexed SQLite query (per 500 ids): its cost follows the page or the ids
+asked for, not the size of the archive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.store.catalog import Catalog, sqlite_errors
+from rag.store.catalog import Catalog, batches, sqlite_errors
 from rag.store.filters import Filters
 from rag.store.rows import SourceInfo
 
-SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash"
+SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash, text_sha256"
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -66,6 +68,21 @@ def browse(
         [*params, limit, offset],
     )
     return Page(total=int(total), sources=[SourceInfo(*row) for row in rows])
+
+
+@sqlite_errors
+def sources(catalog: Catalog, source_ids: Sequence[str] | None = None) -> list[SourceInfo]:
+    """Indexed sources (all, or those of `source_ids` that exist), by id."""
+    if source_ids is None:
+        rows = catalog.query(f"SELECT {SOURCE_COLUMNS} FROM documents ORDER BY 1")
+    else:
+        rows = []
+        for part in batches(list(dict.fromkeys(source_ids))):
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
+            rows += catalog.query(sql, part)
+        rows.sort()
+    return [SourceInfo(*row) for row in rows]
 
 
 @sqlite_errors

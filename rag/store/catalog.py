@@ -34,7 +34,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from rag.errors import StoreError
-from rag.store.schema import SCHEMA, SCHEMA_VERSION
+from rag.store.schema import SCHEMA, SCHEMA_VERSION, migrate
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,6 +50,7 @@ class DocumentRow:
     published_day: int | None
     notes: str | None
     text: str
+    text_sha256: str
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,7 @@ class Catalog:
                     tx.set_meta("schema_version", SCHEMA_VERSION)
                     tx.set_meta("chunks", "0")
                 elif version != SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{path} has catalog schema {version}, this version reads "
-                        f"{SCHEMA_VERSION}: rebuild the index with `rag ingest --reset`"
-                    )
+                    tx.set_meta("schema_version", migrate(tx.db, version, path))
         except OSError as exc:
             raise unwritable(exc) from exc
         except sqlite3.Error as exc:
@@ -242,7 +240,8 @@ class Transaction:
         self.remove_document(doc.source_id)
         self.db.execute(
             "INSERT INTO documents (source_id, content_hash, title, outlet, published, "
-            "published_day, notes, text, chunks, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "published_day, notes, text, text_sha256, chunks, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 doc.source_id,
                 doc.content_hash,
@@ -252,6 +251,7 @@ class Transaction:
                 doc.published_day,
                 doc.notes,
                 doc.text,
+                doc.text_sha256,
                 len(chunks),
                 time.time(),
             ),

@@ -24,10 +24,11 @@ from contextlib import contextmanager
 import numpy as np
 
 from rag.config import Settings
+from rag.documents.loading import Document
 from rag.embedding.embedders import CachedEmbeddings
-from rag.errors import StoreError, UnknownSourceError
+from rag.errors import SourceConflictError, StoreError, UnknownSourceError
 from rag.store import integrity, lexical
-from rag.store.browse import SOURCE_COLUMNS, Outlet, Page, browse, outlets
+from rag.store.browse import Outlet, Page, browse, outlets, sources
 from rag.store.catalog import Catalog, batches, sqlite_errors
 from rag.store.filters import Filters
 from rag.store.lexical import TermStats
@@ -50,7 +51,7 @@ CATALOG_FILE = "catalog.sqlite3"
 
 _CHUNK_COLUMNS = (
     "c.chunk_id, c.source_id, c.idx, c.start, c.end, c.sentences, "
-    "substr(d.text, c.start + 1, c.end - c.start), d.title, d.outlet, d.published"
+    "substr(d.text, c.start + 1, c.end - c.start), d.title, d.outlet, d.published, d.text_sha256"
 )
 
 
@@ -93,19 +94,9 @@ class ChunkStore:
     def source_hash(self, source_id: str) -> str | None:
         return self.content_hashes([source_id]).get(source_id)
 
-    @sqlite_errors
     def sources(self, source_ids: Sequence[str] | None = None) -> list[SourceInfo]:
         """Indexed sources (all, or those of `source_ids` that exist), by id."""
-        if source_ids is None:
-            rows = self._catalog.query(f"SELECT {SOURCE_COLUMNS} FROM documents ORDER BY 1")
-        else:
-            rows = []
-            for part in batches(list(dict.fromkeys(source_ids))):
-                marks = ",".join("?" * len(part))
-                sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
-                rows += self._catalog.query(sql, part)
-            rows.sort()
-        return [SourceInfo(*row) for row in rows]
+        return sources(self._catalog, source_ids)
 
     def browse(
         self, query: str | None = None, outlet: str | None = None, limit: int = 100, offset: int = 0
@@ -185,16 +176,26 @@ class ChunkStore:
         found = self.chunks([r[0] for r in ids], vectors=vectors)
         return [found[r[0]] for r in ids if r[0] in found]
 
+    def refuse_other_texts(self, docs: Sequence[Document]) -> None:
+        """SourceConflictError if one of `docs` would replace another text (not metadata)."""
+        texts = {d.source_id: d.text_sha256 for d in docs}
+        for info in self.sources(list(texts)):
+            if info.text_sha256 != texts[info.source_id]:
+                raise SourceConflictError(info.source_id, info.title)
+
     # --- writes --------------------------------------------------------------------
     @sqlite_errors
-    def write(self, prepared: Sequence[Prepared]) -> None:
-        """Index these documents (replacing earlier versions): each all there or all absent."""
+    def write(self, prepared: Sequence[Prepared], replace: bool = True) -> None:
+        """Index these documents (replacing earlier versions): each all there or all absent.
+        Unless `replace`, a different text under a taken id is refused (`refuse_other_texts`)."""
         if not prepared:
             return
         ids = [c.chunk_id for p in prepared for c in p.chunks]
         vectors = np.concatenate([p.chunk_vectors for p in prepared]).astype(np.float32)
         metas = [vector_meta(p.doc) for p in prepared for _ in p.chunks]
         with self._catalog.write_lock():
+            if not replace:  # checked again under the lock: no writer slips in between
+                self.refuse_other_texts([p.doc for p in prepared])
             self._recover()
             with self._catalog.writing() as tx:
                 old = {p.doc.source_id: tx.chunk_ids(p.doc.source_id) for p in prepared}

@@ -34,6 +34,7 @@ class StoredChunk:
     outlet: str | None
     published: str | None
     vectors: np.ndarray | None = None  # [sentences, dim], when asked for
+    text_sha256: str | None = None  # of the document's text, which the offsets index
 
     def sentence_text(self, span: Span) -> str:
         return self.text[span.start - self.start : span.end - self.start]
@@ -48,6 +49,7 @@ class SourceInfo:
     notes: str | None
     chunks: int
     content_hash: str
+    text_sha256: str  # of the cleaned text, which citation offsets index
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Prepared:
 
 
 def stored_chunk(row: tuple[Any, ...]) -> StoredChunk:
-    cid, sid, idx, start, end, sentences, text, title, outlet, published, *blob = row
+    cid, sid, idx, start, end, sentences, text, title, outlet, published, text_hash, *blob = row
     spans = tuple(Span(s, e) for s, e in json.loads(sentences))
     vectors = None
     if blob:
@@ -79,6 +81,7 @@ def stored_chunk(row: tuple[Any, ...]) -> StoredChunk:
         outlet=outlet,
         published=published,
         vectors=vectors,
+        text_sha256=text_hash,
     )
 
 
@@ -103,6 +106,7 @@ def document_row(doc: Document) -> DocumentRow:
         published_day=day_number(day) if day else None,
         notes=doc.notes,
         text=doc.text,
+        text_sha256=doc.text_sha256,
     )
 
 

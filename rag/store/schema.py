@@ -1,11 +1,20 @@
 """The catalog's SQLite schema (rag/store/catalog.py): documents, chunks with their sentence
 vectors, the FTS5 lexical index and the record of unfinished writes.
 
-A change that an older index cannot be read with bumps SCHEMA_VERSION; opening such an
-index then asks for `rag ingest --reset` instead of misreading it.
+A change that an older index cannot be read with bumps SCHEMA_VERSION. Opening an older
+index runs the steps in MIGRATIONS from its version on, in the opening transaction; one
+with no step (or a newer one) asks for `rag ingest --reset` instead of misreading it.
 """
 
-SCHEMA_VERSION = "1"
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from rag.documents.loading import text_sha256
+from rag.errors import StoreError
+
+SCHEMA_VERSION = "2"  # 2: documents.text_sha256
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -17,6 +26,7 @@ CREATE TABLE IF NOT EXISTS documents (
     published_day INTEGER,  -- days since 1970-01-01, for date filters; NULL when unknown
     notes TEXT,
     text TEXT NOT NULL,     -- the cleaned text every offset refers to
+    text_sha256 TEXT NOT NULL DEFAULT '',  -- its short sha256, which citations carry
     chunks INTEGER NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -43,3 +53,30 @@ CREATE TABLE IF NOT EXISTS pending (
     since REAL NOT NULL
 );
 """
+
+
+def _hash_texts(db: sqlite3.Connection) -> None:
+    """1 -> 2: each document's text hash, computed once here, then stored at every write."""
+    db.execute("ALTER TABLE documents ADD COLUMN text_sha256 TEXT NOT NULL DEFAULT ''")
+    db.create_function("text_sha256", 1, text_sha256, deterministic=True)
+    db.execute("UPDATE documents SET text_sha256 = text_sha256(text)")
+
+
+# version found -> (the step to the next version, that version)
+MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+    "1": (_hash_texts, "2"),
+}
+
+
+def migrate(db: sqlite3.Connection, version: str, where: object) -> str:
+    """Bring a catalog of schema `version` to SCHEMA_VERSION (inside the caller's
+    transaction); StoreError when no migration leads there."""
+    while version != SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            raise StoreError(
+                f"{where} has catalog schema {version}, this version reads "
+                f"{SCHEMA_VERSION}: rebuild the index with `rag ingest --reset`"
+            )
+        step, version = MIGRATIONS[version]
+        step(db)
+    return version

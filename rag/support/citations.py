@@ -94,6 +94,7 @@ def to_citation(n: int, sentence: Sentence) -> Citation:
         end=sentence.span.end,
         published=chunk.published,
         date=day.isoformat() if day else None,
+        text_sha256=chunk.text_sha256,
     )
 
 

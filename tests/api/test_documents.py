@@ -37,8 +37,12 @@ def test_add_json_document_is_idempotent_by_content(fake_settings: Settings) -> 
         again = c.post("/v1/documents", json=body)
         assert again.status_code == 200 and again.json()["status"] == "unchanged"
 
-        changed = c.post("/v1/documents", json={**body, "text": ARTICLE + "It cost 40 million.\n"})
-        assert changed.status_code == 201 and changed.json()["status"] == "updated"
+        retitled = c.post("/v1/documents", json={**body, "title": "Port Ellis ferry"})
+        assert retitled.status_code == 201 and retitled.json()["status"] == "updated"
+        changed = {**body, "text": ARTICLE + "It cost 40 million.\n"}
+        assert c.post("/v1/documents", json=changed).status_code == 409  # PUT replaces text
+        replaced = c.put("/v1/documents/ferry", json=changed)
+        assert replaced.status_code == 200 and replaced.json()["status"] == "updated"
 
         sources = {s["source_id"]: s for s in c.get("/v1/sources").json()["sources"]}
         assert sources["ferry"]["outlet"] == "Ellis Post" and len(sources) == 6

@@ -15,6 +15,7 @@ from rag.errors import (
     InvalidSourceIdError,
     PromptError,
     RagError,
+    SourceConflictError,
     StoreError,
     UnknownConversationError,
     UnknownSourceError,
@@ -29,6 +30,7 @@ from rag.errors import (
         (DocumentError, 422),
         (UnknownSourceError, 404),
         (UnknownConversationError, 404),
+        (SourceConflictError, 409),
         (GenerationError, 502),
         (StoreError, 503),
         (EmbedderMismatchError, 503),
@@ -39,7 +41,8 @@ from rag.errors import (
     ],
 )
 def test_every_domain_error_has_a_status(error: type[RagError], status: int) -> None:
-    assert status_for(error("x")) == status
+    made = error("x", None) if error is SourceConflictError else error("x")
+    assert status_for(made) == status
 
 
 def test_importing_the_api_builds_nothing() -> None:

@@ -1,5 +1,7 @@
 """Documents from the page: drop a file, watch it index, ask about it, delete it; a pasted
-article full of markup is shown as text and runs nothing."""
+article full of markup is shown as text and runs nothing; an upload over another article
+asks to replace it or keep it; a quote of an article replaced since is found near where it
+was, and the reader says the article changed."""
 
 from __future__ import annotations
 
@@ -24,6 +26,16 @@ XSS_TEXT = (
     "The harbor bridge reopened on Monday after repairs. <script>window.__xss=2;alert(2)</script> "
     'Officials said <img src=x onerror="window.__xss=3;alert(3)"> the toll stays at two dollars.\n'
     "The bridge carries forty thousand cars a day."
+)
+
+HARBOUR = "Harbour levy rises\nThe harbour levy rose to 417 crowns in May, the port said.\n"
+MILL = "Tide mill reopens\nThe tide mill in Quarnby grinds grain again since Tuesday.\n"
+FILLER = " ".join(  # puts the cited sentence far from the start of the article
+    f"The {n} council of Quarnby met on the {n} Monday to discuss the budget for the dunes."
+    for n in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+)
+TIDE_MILL = (
+    f"Tide mill reopens\n{FILLER}\nThe Quarnby tide mill grinds 140 tonnes of grain a week.\n"
 )
 
 
@@ -131,3 +143,63 @@ def test_markup_in_an_article_is_shown_as_text_and_never_runs(
     assert page.evaluate("document.querySelectorAll('script').length") == 1  # app.js only
     assert page.locator("#reader b, #messages b:has-text('Evil')").count() == 0
     # The `page` fixture fails the test if any alert() ran.
+
+
+def test_an_upload_over_another_article_asks_to_replace_or_keep_it(
+    page: Page, ui_server: str, artifacts: Path, cleanup: list[str]
+) -> None:
+    cleanup.append("harbour")
+    page.goto(ui_server)
+    drop(page, "harbour.txt", HARBOUR)
+    library = page.locator("#library")
+    expect(library.locator(".log-row.ok")).to_contain_text("Added")
+
+    drop(page, "harbour.txt", MILL)
+    conflict = library.locator(".log-row.conflict")
+    expect(conflict).to_contain_text("“Harbour levy rises” is already indexed as harbour")
+    shot(page, artifacts, "12-upload-conflict")
+    conflict.get_by_role("button", name="Keep the existing one").click()
+    expect(library.locator(".log-row.kept")).to_contain_text("Kept the existing harbour")
+    expect(conflict).to_have_count(0)
+    text = httpx.get(f"{ui_server}/v1/sources/harbour/text", timeout=30, trust_env=False)
+    assert text.json()["text"].startswith("Harbour levy rises")
+
+    drop(page, "harbour.txt", MILL)
+    with page.expect_response(lambda r: r.request.method == "PUT") as put:
+        conflict.get_by_role("button", name="Replace it").click()
+    assert put.value.url.endswith("/v1/documents/harbour") and put.value.status == 200
+    expect(library.locator(".log-row.ok").first).to_contain_text("Replaced")
+    listed = library.locator('#doc-list li[data-source="harbour"] .doc-title')
+    expect(listed).to_have_text("Tide mill reopens")
+
+
+def test_a_quote_of_an_article_replaced_since_is_found_near_where_it_was(
+    page: Page, ui_server: str, artifacts: Path, cleanup: list[str]
+) -> None:
+    cleanup.append("tide-mill")
+    http = httpx.Client(base_url=ui_server, timeout=60, trust_env=False)
+    assert http.put("/v1/documents/tide-mill", json={"text": TIDE_MILL}).status_code == 201
+    page.goto(ui_server)
+    answer = ask(page, "How many tonnes of grain does the Quarnby tide mill grind a week?")
+    cited = next(c for c in answer["citations"] if "140 tonnes" in c["quote"])
+    marker = last_answer(page).locator(f'.answer-text button.cite[data-n="{cited["n"]}"]')
+    marker.click()
+    expect(page.locator("#reader mark.quote.active")).to_have_text(cited["quote"])
+    expect(page.locator("#reader-body .notice")).to_have_count(0)  # same text: its offsets
+
+    # The quote now opens the article too, far from where it was cited: the copy nearest
+    # the old offsets is the one meant, not the first one.
+    old = http.get("/v1/sources/tide-mill/text").json()
+    assert cited["text_sha256"] == old["text_sha256"]
+    assert cited["start"] > 2 * len(cited["quote"])
+    now = f"{cited['quote']}\n{old['text']}"
+    assert http.put("/v1/documents/tide-mill", json={"text": now}).status_code == 200
+    page.locator("#close-reader").click()
+    marker.click()
+    expect(page.locator("#reader-body .notice")).to_have_text(
+        "This article changed since this answer was given."
+    )
+    active = page.locator("#reader mark.quote.active")
+    expect(active).to_have_text(cited["quote"])
+    expect(page.locator("#reader-body p:not(.notice)").first.locator("mark")).to_have_count(0)
+    shot(page, artifacts, "11-changed-article")

@@ -6,10 +6,12 @@
 const KEY_STORAGE = "newsrag.apiKey";
 
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  /** `body`: the error's JSON ({detail, request_id, …}), when the server sent one. */
+  constructor(message, status = 0, body = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -74,8 +76,9 @@ async function send(method, path, { json, body, signal } = {}) {
 /** The readable message of an error response ({detail} as a string or a validation list). */
 export async function errorOf(response) {
   let detail = "";
+  let body = null;
   try {
-    const body = await response.json();
+    body = await response.json();
     detail = body.detail;
   } catch {
     detail = response.statusText;
@@ -89,7 +92,7 @@ export async function errorOf(response) {
     502: "The language model failed: ",
     503: "The index is unavailable: ",
   }[response.status];
-  return new ApiError(prefix ? prefix + text : text, response.status);
+  return new ApiError(prefix ? prefix + text : text, response.status, body);
 }
 
 /** A JSON request; resolves to the decoded body (null for 204), rejects with an ApiError. */
@@ -151,13 +154,14 @@ function parseEvent(block) {
   }
 }
 
-/** Upload one file as multipart, reporting progress (0..1) while the bytes go up. */
-export function upload(path, file, fields, onProgress) {
+/** Upload one file as multipart (POST, or PUT to replace), reporting progress (0..1) while
+ * the bytes go up. */
+export function upload(path, file, fields, onProgress, method = "POST") {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const xhr = new XMLHttpRequest();
       const sentKey = storedKey();
-      xhr.open("POST", path);
+      xhr.open(method, path);
       if (sentKey) xhr.setRequestHeader("Authorization", `Bearer ${sentKey}`);
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
       xhr.upload.onload = () => onProgress(1);

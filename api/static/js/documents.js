@@ -1,5 +1,6 @@
 // The documents dialog: add articles (drop files anywhere, choose them, or paste text or
 // HTML), watch each one upload and index, browse the index a page at a time, delete one.
+// An upload whose id already holds another article (409) asks: replace it (PUT) or keep it.
 
 import { api, upload } from "./api.js";
 import { $, announce, fill, formatDay, h, plural } from "./dom.js";
@@ -76,10 +77,11 @@ export class Library {
         bar.value = f;
         if (f >= 1) state.textContent = "Indexing…";
       },
-      done: (doc) => {
+      done: (doc, replaced = false) => {
         row.className = "log-row ok";
         bar.remove();
-        const what = { added: "Added", updated: "Updated", unchanged: "Already indexed" }[doc.status] ?? doc.status;
+        const updated = replaced ? "Replaced" : "Updated";
+        const what = { added: "Added", updated, unchanged: "Already indexed" }[doc.status] ?? doc.status;
         state.textContent = `${what} · ${plural(doc.chunks_written, "chunk")} · ${doc.source_id}`;
         announce(`${name}: ${what.toLowerCase()}.`);
       },
@@ -89,18 +91,56 @@ export class Library {
         state.textContent = err.message;
         state.setAttribute("role", "alert");
       },
+      conflict: (held, replace) => {
+        row.className = "log-row conflict";
+        bar.remove();
+        const what = held.title ? `“${held.title}”` : "Another article";
+        state.textContent = `${what} is already indexed as ${held.source_id}.`;
+        const yes = h("button", { type: "button", class: "link-button" }, "Replace it");
+        const no = h("button", { type: "button", class: "link-button" }, "Keep the existing one");
+        const choice = h("span", { class: "log-choice", role: "group", "aria-label": `${name}: replace or keep` }, yes, no);
+        row.append(choice);
+        yes.addEventListener("click", () => {
+          choice.remove();
+          row.className = "log-row busy";
+          state.textContent = "Replacing…";
+          replace();
+        });
+        no.addEventListener("click", () => {
+          choice.remove();
+          row.className = "log-row kept";
+          state.textContent = `Kept the existing ${held.source_id}; ${name} was not added.`;
+          announce(`${name}: kept the existing article.`);
+        });
+        announce(`${name}: ${state.textContent} Replace it or keep the existing one.`);
+        yes.focus();
+      },
     };
   }
 
+  /** `post()` into `row`; on a 409 offer to `put(id)` instead. True once it is indexed. */
+  async send(row, post, put, replaced = false) {
+    try {
+      row.done(await post(), replaced);
+      this.changed();
+      return true;
+    } catch (err) {
+      const held = err.status === 409 ? err.body : null;
+      if (held?.source_id && put) row.conflict(held, () => this.send(row, () => put(held.source_id), null, true));
+      else row.failed(err);
+      return false;
+    }
+  }
+
   async addFiles(files) {
+    const at = (id) => `/v1/documents/${encodeURIComponent(id)}`;
     for (const file of files) {
       const row = this.logRow(file.name);
-      try {
-        row.done(await upload("/v1/documents", file, {}, row.progress));
-        this.changed();
-      } catch (err) {
-        row.failed(err);
-      }
+      await this.send(
+        row,
+        () => upload("/v1/documents", file, {}, row.progress),
+        (id) => upload(at(id), file, {}, row.progress, "PUT"),
+      );
     }
   }
 
@@ -113,13 +153,12 @@ export class Library {
     body[f.is_html.checked ? "html" : "text"] = content;
     const row = this.logRow(body.title || "Pasted article");
     row.progress(1);
-    try {
-      row.done(await api("POST", "/v1/documents", { json: body }));
-      form.reset();
-      this.changed();
-    } catch (err) {
-      row.failed(err);
-    }
+    const added = await this.send(
+      row,
+      () => api("POST", "/v1/documents", { json: body }),
+      (id) => api("PUT", `/v1/documents/${encodeURIComponent(id)}`, { json: body }),
+    );
+    if (added) form.reset();
   }
 
   changed() {

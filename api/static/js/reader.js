@@ -1,8 +1,10 @@
 // The article beside the chat: its cleaned text with the cited quotes highlighted.
 //
 // Citation offsets count Unicode code points (Python), JS strings count UTF-16 units, so
-// offsets are converted before slicing; text[start:end] must equal the quote, else the
-// quote is searched for (the article changed since the answer) or reported missing.
+// offsets are converted before slicing. A citation carries the hash of the text its offsets
+// index: while it is the article's, text[start:end] is the quote. Another hash means the
+// article changed since the answer: the page says so and takes the quote's occurrence
+// closest to its old offsets (or reports it missing).
 
 import { api } from "./api.js";
 import { $, announce, fill, formatDay, h, initial, sourceDay } from "./dom.js";
@@ -23,17 +25,35 @@ export function utf16Offsets(text) {
   return (i) => at[Math.min(i, at.length - 1)];
 }
 
-/** Where each quote is in `text`: [{n, start, end, active}], overlaps dropped, active first. */
-function locate(text, quotes, activeN) {
+/** The start of the occurrence of `quote` in `text` closest to `around`, or -1. */
+function nearest(text, quote, around) {
+  let best = -1;
+  for (let at = quote ? text.indexOf(quote) : -1; at >= 0; at = text.indexOf(quote, at + 1)) {
+    if (best < 0 || Math.abs(at - around) < Math.abs(best - around)) best = at;
+  }
+  return best;
+}
+
+/**
+ * Where each quote is in `doc.text`: found [{n, start, end, active}] (overlaps dropped,
+ * active first), missing quotes, and whether the text changed since they were cited (a
+ * hash other than `doc.text_sha256`; for an answer without hashes, offsets that miss).
+ */
+function locate(doc, quotes, activeN) {
+  const text = doc.text;
   const toUnits = utf16Offsets(text);
   const found = [];
   const missing = [];
+  let changed = false;
   const ordered = [...quotes].sort((a, b) => (b.n === activeN) - (a.n === activeN));
   for (const q of ordered) {
     let start = toUnits(q.start);
     let end = toUnits(q.end);
-    if (text.slice(start, end) !== q.quote) {
-      start = text.indexOf(q.quote);
+    const there = text.slice(start, end) === q.quote;
+    const stale = q.text_sha256 ? q.text_sha256 !== doc.text_sha256 : !there;
+    changed ||= stale;
+    if (stale || !there) {
+      start = nearest(text, q.quote, start);
       end = start + q.quote.length;
     }
     if (start < 0) {
@@ -43,7 +63,15 @@ function locate(text, quotes, activeN) {
     if (found.some((f) => start < f.end && f.start < end)) continue;
     found.push({ n: q.n, start, end, active: q.n === activeN });
   }
-  return { found: found.sort((a, b) => a.start - b.start), missing };
+  return { found: found.sort((a, b) => a.start - b.start), missing, changed };
+}
+
+/** The note above a changed article: that it changed, and which quotes are gone. */
+function changeNote(changed, missing) {
+  const gone = missing.length ? `Quote ${missing.map((q) => q.n).join(", ")} is no longer in it.` : "";
+  if (!changed && !gone) return null;
+  const text = changed ? `This article changed since this answer was given. ${gone}` : gone;
+  return h("p", { class: "notice", role: "note" }, text.trim());
 }
 
 /** The piece text[a:b] of a quote, with the short answer (UTF-16 range `short`) marked. */
@@ -151,7 +179,7 @@ export async function openArticle(sourceId, quotes = [], activeN = null, short =
   }
   if (mine !== token) return;
   header(doc);
-  const { found, missing } = locate(doc.text, quotes, activeN);
+  const { found, missing, changed } = locate(doc, quotes, activeN);
   if (found.length > 1) {
     fill(
       $("#reader-quotes"),
@@ -161,13 +189,7 @@ export async function openArticle(sourceId, quotes = [], activeN = null, short =
       ),
     );
   }
-  fill(
-    $("#reader-body"),
-    missing.length
-      ? h("p", { class: "notice", role: "note" }, `Quote ${missing.map((q) => q.n).join(", ")} is no longer in this article: it changed after the answer was written.`)
-      : null,
-    paragraphs(doc.text, found, shortRange(doc.text, short)),
-  );
+  fill($("#reader-body"), changeNote(changed, missing), paragraphs(doc.text, found, shortRange(doc.text, short)));
   panel.removeAttribute("aria-busy");
   const active = found.find((r) => r.active) ?? found[0];
   if (active) {
