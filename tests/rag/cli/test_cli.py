@@ -142,6 +142,7 @@ def test_unknown_source_is_a_clear_error(runner: CliRunner) -> None:
     ("option", "mode"),
     [
         (["--until", "2024-05-02"], "answer"),
+        (["--until", "2024-05-01"], "refusal"),
         (["--since", "2024-05-03"], "refusal"),  # the tramway article is from the day before
         (["--outlet", "Morrow Daily"], "refusal"),
         (["--outlet", "Kelvale Echo"], "answer"),

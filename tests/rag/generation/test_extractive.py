@@ -129,6 +129,19 @@ def test_a_value_question_adds_a_sentence_only_for_a_fifth_of_the_question() -> 
     assert len(compose(one_term, retrieval(WHICH, c), limit=3)) == 1  # 1/6 < GAIN
 
 
+def test_a_near_duplicate_is_skipped_even_when_it_adds_to_the_question() -> None:
+    c = article(
+        "terminal",
+        "Grallon Works built the Pellam ferry terminal over two long years. "
+        # the same ten terms and two of the question's: 10/12 shared, a near-duplicate
+        "Grallon Works, the company which built the Pellam ferry terminal over two long years.",
+    )
+    ranked = scored(c, 1.0, 0.95)
+    assert texts(compose(ranked, retrieval(WHICH, c), limit=3)) == [
+        "Grallon Works built the Pellam ferry terminal over two long years."
+    ]
+
+
 @pytest.mark.parametrize(("gain", "chosen"), [(0.1, 3), (0.2, 2), (0.4, 1)])
 def test_the_gain_threshold_decides(
     monkeypatch: pytest.MonkeyPatch, gain: float, chosen: int
