@@ -146,12 +146,8 @@ def ask(
     mode: RequestMode = "compare" if compare else "auto"
     if group_by not in ("auto", "outlet", "article"):
         raise typer.BadParameter("--group-by is auto, outlet or article")
-    filters = Filters.of(
-        sources=source,
-        outlets=outlet,
-        since=since.date() if since else None,
-        until=until.date() if until else None,
-    )
+    days = [d.date() if d else None for d in (since, until)]
+    filters = Filters.of(sources=source, outlets=outlet, since=days[0], until=days[1])
     day = as_of.date() if as_of else None
     grouping = cast(GroupBy, group_by)  # checked above
     with domain_errors(), open_pipeline(settings) as pipe:

@@ -18,6 +18,7 @@ from rag.cli.output import (
     progress_bar,
     settings_with,
 )
+from rag.config import Settings
 
 DEFAULT_GOLD = Path("eval/gold/news.jsonl")
 
@@ -92,50 +93,13 @@ def eval_command(
     the shared archive's quiz questions (reported)."""
     _check_options(corpus, split, benchmark, limit_articles, limit, compare, archive)
     if compare is not None:
-        from eval.sidebyside import run_compare
-
-        with domain_errors():
-            code = run_compare(
-                *compare,
-                out=results or Path("eval/results-compare.json"),
-                report=report,
-                console=out,
-            )
-        raise typer.Exit(code)
+        raise typer.Exit(_side_by_side(compare, results, report))
     settings = settings_with(generator=generator, reader=reader)
     if benchmark is not None:
-        from eval.benchmarks.base import Limits
-        from eval.benchmarks.run import run_benchmark
-
-        kind, path = benchmark
-        with domain_errors():
-            code = run_benchmark(
-                settings,
-                kind,
-                path,
-                limits=Limits(articles=limit_articles, questions=limit),
-                corpus=corpus,
-                out=results or Path(f"eval/results-{kind}.json"),
-                report=report,
-                console=out,
-                err=err,
-                sets=sets or (),
-            )
-        raise typer.Exit(code)
+        limits = (limit_articles, limit)
+        raise typer.Exit(_benchmark(settings, benchmark, limits, corpus, results, report, sets))
     if archive:
-        from eval.archive_run import run_archive_eval
-
-        with domain_errors():
-            code = run_archive_eval(
-                settings,
-                index=archive_index,
-                split=split or "heldout",
-                out=results or Path("eval/results-archive.json"),
-                console=out,
-                err=err,
-                progress=progress_bar,
-            )
-        raise typer.Exit(code)
+        raise typer.Exit(_archive(settings, archive_index, split, results))
     from eval.runner import run_eval
 
     with domain_errors():
@@ -154,6 +118,60 @@ def eval_command(
             sets=sets or (),
         )
     raise typer.Exit(code)
+
+
+def _side_by_side(compare: tuple[Path, Path], results: Path | None, report: Path | None) -> int:
+    from eval.sidebyside import run_compare
+
+    with domain_errors():
+        return run_compare(
+            *compare, out=results or Path("eval/results-compare.json"), report=report, console=out
+        )
+
+
+def _benchmark(
+    settings: Settings,
+    benchmark: tuple[str, Path],
+    limits: tuple[int | None, int | None],
+    corpus: Path | None,
+    results: Path | None,
+    report: Path | None,
+    sets: list[str] | None,
+) -> int:
+    from eval.benchmarks.base import Limits
+    from eval.benchmarks.run import run_benchmark
+
+    kind, path = benchmark
+    with domain_errors():
+        return run_benchmark(
+            settings,
+            kind,
+            path,
+            limits=Limits(articles=limits[0], questions=limits[1]),
+            corpus=corpus,
+            out=results or Path(f"eval/results-{kind}.json"),
+            report=report,
+            console=out,
+            err=err,
+            sets=sets or (),
+        )
+
+
+def _archive(
+    settings: Settings, index: Path | None, split: str | None, results: Path | None
+) -> int:
+    from eval.archive_run import run_archive_eval
+
+    with domain_errors():
+        return run_archive_eval(
+            settings,
+            index=index,
+            split=split or "heldout",
+            out=results or Path("eval/results-archive.json"),
+            console=out,
+            err=err,
+            progress=progress_bar,
+        )
 
 
 def _check_options(
