@@ -14,8 +14,9 @@ from contextlib import ExitStack
 import uvicorn
 
 from rag.config import get_settings
-from rag.store.chroma_server import SharedServer, free_port, registered_url
+from rag.store.chroma_server import SharedServer, registered_url
 from rag.store.chunks import check_catalog
+from rag.supervisor import free_port
 
 log = logging.getLogger("api")
 

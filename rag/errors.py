@@ -65,3 +65,7 @@ class ReaderError(RagError):
 
 class VerifierError(RagError):
     """The support verifier cannot be loaded (unknown name, missing or corrupt file)."""
+
+
+class ServerError(RagError):
+    """A child server (rag/supervisor.py) could not run, exited, or never got ready."""

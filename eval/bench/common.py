@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from eval.metrics import percentile
-from rag.store.chroma_server import free_port
+from rag.supervisor import free_port
 
 __all__ = [
     "current_rss_mb",

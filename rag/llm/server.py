@@ -17,14 +17,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from rag.config import Settings
-from rag.errors import ConfigError, GenerationError
+from rag.errors import ConfigError, GenerationError, ServerError
 from rag.llm.model import OnBytes, ensure_model
+from rag.supervisor import ChildServer, healthy
 
 HOST = "127.0.0.1"
 MODEL_ALIAS = "local"  # the name /v1/models reports; llama.cpp serves one model per server
@@ -36,13 +36,7 @@ def base_url(port: int) -> str:
 
 def is_serving(port: int, timeout: float = 1.0) -> bool:
     """True when a llama.cpp server on `port` has its model loaded (GET /health is 200)."""
-    import httpx
-
-    try:
-        reply = httpx.get(f"http://{HOST}:{port}/health", timeout=timeout, trust_env=False)
-    except httpx.HTTPError:
-        return False
-    return reply.status_code == 200
+    return healthy(f"http://{HOST}:{port}/health", timeout=timeout)
 
 
 def port_taken(port: int) -> bool:
@@ -109,15 +103,19 @@ class ManagedServer:
     ) -> None:
         self.model, self.port, self.log, self.ctx = model, port, log, ctx
         self.threads, self.start_timeout_s = threads, start_timeout_s
-        self.proc: subprocess.Popen[bytes] | None = None
+        self._child: ChildServer | None = None
 
     @property
     def url(self) -> str:
         return base_url(self.port)
 
     @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self._child.proc if self._child else None
+
+    @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        return self._child.pid if self._child else None
 
     def start(self) -> None:
         options = {
@@ -129,40 +127,21 @@ class ManagedServer:
         }
         cmd = [sys.executable, "-m", "rag.llm.server"]
         cmd += [str(x) for name, value in options.items() if value for x in (name, value)]
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        deadline = time.monotonic() + self.start_timeout_s
-        while not is_serving(self.port):
-            if self.proc.poll() is not None:
-                raise GenerationError(
-                    f"the llama.cpp server exited with code "
-                    f"{self.proc.returncode}: {self._log_tail()}"
-                )
-            if time.monotonic() > deadline:
-                self.stop()
-                raise GenerationError(
-                    f"the llama.cpp server did not answer within "
-                    f"{self.start_timeout_s:.0f} s: {self._log_tail()}"
-                )
-            time.sleep(0.1)
+        self._child = ChildServer(
+            cmd,
+            f"http://{HOST}:{self.port}/health",
+            log=self.log,
+            name="the llama.cpp server",
+            start_timeout_s=self.start_timeout_s,
+        )
+        try:
+            self._child.start()
+        except ServerError as exc:
+            raise GenerationError(str(exc)) from exc
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def _log_tail(self, lines: int = 8) -> str:
-        try:
-            text = self.log.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return "(no log)"
-        return " | ".join(text[-lines:]) + f" (log: {self.log})"
+        if self._child is not None:
+            self._child.stop()
 
     def __enter__(self) -> ManagedServer:
         self.start()

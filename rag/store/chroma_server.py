@@ -9,7 +9,12 @@ its own copy of the vector index and misses the others' writes. So:
   dir (its workers, CLI commands, a second `rag serve`) finds it there and talks to it;
 - a `rag serve` killed outright leaves that record behind: it counts only while its owner
   runs, and the next `rag serve` makes sure the old server is gone (it gets SIGTERM when
-  its parent dies) before it starts its own over the same files.
+  its parent dies) before it starts its own over the same files;
+- a process using that server when its `rag serve` goes (stopped or killed) takes over:
+  at the first refused connection it starts and registers its own (`successor`), and its
+  client follows it there (`Following`), so it answers on without a restart.
+The child process itself (dies with its parent, polled until ready, stopped) is
+rag/supervisor.py's.
 
     with SharedServer(data_dir):      # rag serve
         ...
@@ -23,20 +28,19 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
-from rag.errors import StoreError
+from rag.errors import ServerError, StoreError
 from rag.store.catalog import unwritable
+from rag.supervisor import ChildServer, free_port, healthy
 
 LOCK_FILE = "chroma.lock"
 SERVER_FILE = "chroma-server.json"
@@ -45,21 +49,11 @@ STALE_WAIT_S = 5.0  # Chroma exits within ~2 s of SIGTERM (tests/api/test_fault_
 
 _held: dict[Path, list[Any]] = {}  # data dir -> [open lock file, users in this process]
 _held_lock = threading.Lock()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_succession = threading.Lock()  # one takeover at a time in this process
 
 
 def _alive(url: str) -> bool:
-    try:
-        reply = httpx.get(f"{url}/api/v2/heartbeat", timeout=2, trust_env=False)
-    except httpx.HTTPError:
-        return False
-    return reply.status_code == 200
+    return healthy(f"{url}/api/v2/heartbeat")
 
 
 def _running(pid: object) -> bool:
@@ -163,15 +157,6 @@ def _take(data_dir: Path, role: str) -> IO[str]:
     return handle
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _end_stale(data_dir: Path) -> None:
     """Be sure the Chroma server of a killed `rag serve` is gone before another runs over
     the same files: it gets SIGTERM when its parent dies; wait for it, then kill it."""
@@ -200,54 +185,102 @@ class SharedServer:
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}"
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._child: ChildServer | None = None
         self._lock: Any = None
 
     def __enter__(self) -> SharedServer:
         self._lock = embedded_lock(self.data_dir, role="serving")
         self._lock.__enter__()
+        try:
+            self._child = self._start()
+        except BaseException:
+            self._release()
+            raise
+        info = {"url": self.url, "pid": self._child.pid, "owner": os.getpid()}
+        (self.data_dir / SERVER_FILE).write_text(json.dumps(info))
+        return self
+
+    def _start(self) -> ChildServer:
         _end_stale(self.data_dir)
         chroma = Path(sys.executable).parent / "chroma"
         command = str(chroma) if chroma.exists() else shutil.which("chroma")
         if command is None:
-            self._release()
             raise StoreError("cannot share the index: the `chroma` command is not installed")
-        log = (self.data_dir / "chroma-server.log").open("ab")
         cmd = [command, "run", "--path", str(self.data_dir / "chroma")]
-        self._proc = subprocess.Popen(
+        child = ChildServer(
             [*cmd, "--host", "127.0.0.1", "--port", str(self.port)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
+            f"{self.url}/api/v2/heartbeat",
+            log=self.data_dir / "chroma-server.log",
+            name=f"the Chroma server for {self.data_dir}",
+            start_timeout_s=STARTUP_WAIT_S,
+            stop_grace_s=20.0,
             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            append_log=True,
         )
-        log.close()
-        deadline = time.monotonic() + STARTUP_WAIT_S
-        while not _alive(self.url):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise StoreError(
-                    f"the Chroma server for {self.data_dir} did not start "
-                    f"(see {self.data_dir / 'chroma-server.log'})"
-                )
-            time.sleep(0.2)
-        info = {"url": self.url, "pid": self._proc.pid, "owner": os.getpid()}
-        (self.data_dir / SERVER_FILE).write_text(json.dumps(info))
-        return self
+        try:
+            return child.start()
+        except ServerError as exc:
+            child.stop()
+            raise StoreError(f"cannot share the index: {exc}") from exc
 
     def __exit__(self, *exc: object) -> None:
         (self.data_dir / SERVER_FILE).unlink(missing_ok=True)
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        if self._child is not None:
+            self._child.stop()
         self._release()
 
     def _release(self) -> None:
         if self._lock is not None:
             self._lock.__exit__(None, None, None)
             self._lock = None
+
+
+def successor(data_dir: Path, stack: ExitStack) -> str | None:
+    """The URL of `data_dir`'s Chroma server after the registered one refused a connection.
+
+    When the `rag serve` that ran it is gone (stopped, or killed: its server went with it),
+    this process takes its place: it takes the lock, starts its own server (stopped when
+    `stack` closes) and registers it. If another process did so first, that one's URL. None
+    while the owner still runs: its server is down, an outage like any other.
+    """
+    with _succession:
+        url = registered_url(data_dir)
+        if url is not None:
+            return url
+        owner = _read(data_dir / SERVER_FILE).get("owner")
+        if owner is not None and _running(owner):
+            return None
+        try:
+            return stack.enter_context(SharedServer(data_dir, free_port())).url
+        except Shared as shared:
+            return shared.url
+
+
+class Following(httpx.BaseTransport):
+    """The transport to a borrowed server, which follows the data dir's server when it moves:
+    a refused connection asks `find` (`successor`) where it is now, and this request and the
+    ones after go there."""
+
+    def __init__(
+        self, inner: httpx.BaseTransport, url: str, find: Callable[[], str | None]
+    ) -> None:
+        self._inner, self._find, self._at = inner, find, httpx.URL(url)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self._inner.handle_request(self._to_current(request))
+        except httpx.ConnectError:
+            url = self._find()
+            if url is None:
+                raise
+            self._at = httpx.URL(url)
+            return self._inner.handle_request(self._to_current(request))
+
+    def _to_current(self, request: httpx.Request) -> httpx.Request:
+        at = self._at
+        request.url = request.url.copy_with(scheme=at.scheme, host=at.host, port=at.port)
+        request.headers["Host"] = at.netloc.decode("ascii")
+        return request
+
+    def close(self) -> None:
+        self._inner.close()
