@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import EmbedderMismatchError, RagError, StoreError
-from rag.store.chroma_server import Shared, embedded_lock, registered_url
+from rag.store.chroma_server import Following, Shared, embedded_lock, registered_url, successor
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -254,6 +254,20 @@ class VectorIndex:
                 self._client.delete_collection(name)
 
 
+def _follow(index: VectorIndex, url: str, find: Callable[[], str | None]) -> None:
+    """Send the index's requests to the data dir's server wherever it moves (`successor`)."""
+
+    def moved() -> str | None:
+        now = find()
+        if now is not None:
+            index.where = now
+        return now
+
+    session = getattr(getattr(index._client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session._transport = Following(session._transport, url, moved)
+
+
 @contextmanager
 def open_vectors(
     settings: Settings, identity: str, index_id: str, fresh: bool = False
@@ -270,6 +284,8 @@ def open_vectors(
         client = _http_client(url) if url else _embedded_client(settings)
         index = VectorIndex(client, settings, identity, index_id, fresh=fresh)
         index.where = url or "embedded"
+        if url and not settings.chroma_url:  # borrowed from the `rag serve` sharing the data dir
+            _follow(index, url, partial(successor, settings.data_dir, stack))
         yield index
 
 
