@@ -92,8 +92,9 @@ _EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _COUNTED = re.compile(r"\bhow\ many\ ([a-z-]+)", re.IGNORECASE | re.VERBOSE)
 _SPEAKER = re.compile(
-    r"\baccording\ to\ ((?:[A-Z][\w'’-]+\ ?){1,4})"
-    r"|\b(?:what|how)\ (?:did|does|do|has|had)\ ((?:[A-Z][\w'’.-]+\ ?){1,4})"
+    # The framing words in any case ("What did", "According to"); the name capitalised.
+    r"\b(?i:according)\ (?i:to)\ ((?:[A-Z][\w'’-]+\ ?){1,4})"
+    r"|\b(?i:what|how)\ (?i:did|does|do|has|had)\ ((?:[A-Z][\w'’.-]+\ ?){1,4})"
     r"(?:say|said|argue|claim|tell|warn|write|think|describe|expect|see|predict)",
     re.VERBOSE,
 )

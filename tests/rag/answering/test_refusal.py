@@ -93,18 +93,8 @@ def test_evidence_without_the_kind_of_value_asked_for_is_refused_whatever_its_sc
     "question",
     [
         "In the canal talks, what did Orsolya Brandt say about the treaty?",
-        pytest.param(
-            "What did Orsolya Brandt say about the canal treaty?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="rag/query/asks.py `_SPEAKER` is case-sensitive: a question that opens "
-                "with 'What did …' or 'According to …' names no speaker",
-            ),
-        ),
-        pytest.param(
-            "According to Orsolya Brandt, when will the canal treaty be signed?",
-            marks=pytest.mark.xfail(strict=True, reason="as above"),
-        ),
+        "What did Orsolya Brandt say about the canal treaty?",
+        "According to Orsolya Brandt, when will the canal treaty be signed?",
     ],
 )
 def test_evidence_not_naming_the_quoted_person_is_refused(question: str) -> None:
