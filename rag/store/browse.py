@@ -16,9 +16,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.store.catalog import Catalog, batches, sqlite_errors
+from rag.store.catalog import Catalog
 from rag.store.filters import Filters
 from rag.store.rows import SourceInfo
+from rag.store.sql import select_in, sqlite_errors
 
 SOURCE_COLUMNS = "source_id, title, outlet, published, notes, chunks, content_hash, text_sha256"
 _EPOCH = dt.date(1970, 1, 1)
@@ -76,12 +77,8 @@ def sources(catalog: Catalog, source_ids: Sequence[str] | None = None) -> list[S
     if source_ids is None:
         rows = catalog.query(f"SELECT {SOURCE_COLUMNS} FROM documents ORDER BY 1")
     else:
-        rows = []
-        for part in batches(list(dict.fromkeys(source_ids))):
-            marks = ",".join("?" * len(part))
-            sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({marks})"
-            rows += catalog.query(sql, part)
-        rows.sort()
+        sql = f"SELECT {SOURCE_COLUMNS} FROM documents WHERE source_id IN ({{marks}})"
+        rows = sorted(select_in(catalog.query, sql, source_ids))
     return [SourceInfo(*row) for row in rows]
 
 

@@ -23,68 +23,15 @@ import fcntl
 import json
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
-
-import numpy as np
+from typing import Any
 
 from rag.errors import StoreError
 from rag.store.schema import SCHEMA, SCHEMA_VERSION, migrate
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    source_id: str
-    content_hash: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    published_day: int | None
-    notes: str | None
-    text: str
-    text_sha256: str
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    chunk_id: str
-    index: int
-    start: int
-    end: int
-    sentences: Sequence[tuple[int, int]]
-    vectors: np.ndarray  # [sentences, dim]
-    terms: str  # the chunk's lexical terms, space-separated
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing
-    db.execute("PRAGMA foreign_keys=ON")
-    return db
-
-
-def sqlite_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    """Raise SQLite and file failures (a locked, broken or read-only catalog) as StoreError."""
-
-    @wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except OSError as exc:
-            raise unwritable(exc) from exc
-        except sqlite3.Error as exc:
-            raise StoreError(f"the catalog failed: {exc}") from exc
-
-    return wrapper
+from rag.store.sql import connect, select_in, unwritable
+from rag.store.writes import Transaction
 
 
 class Catalog:
@@ -173,15 +120,8 @@ class Catalog:
         return int(row[0]) if row else 0
 
     def content_hashes(self, source_ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for part in batches(source_ids):
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT source_id, content_hash FROM documents WHERE source_id IN ({marks})",
-                part,
-            )
-            out.update(dict(rows.fetchall()))
-        return out
+        sql = "SELECT source_id, content_hash FROM documents WHERE source_id IN ({marks})"
+        return {sid: content for sid, content in select_in(self.query, sql, source_ids)}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, params).fetchall()
@@ -191,122 +131,5 @@ class Catalog:
         return [(sid, json.loads(ids)) for sid, ids in rows]
 
     def known_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for part in batches(chunk_ids):
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", part
-            ).fetchall()
-            found.update(r[0] for r in rows)
-        return found
-
-
-class Transaction:
-    """Writes inside `Catalog.writing()`."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def chunk_ids(self, source_id: str) -> list[str]:
-        rows = self.db.execute("SELECT chunk_id FROM chunks WHERE source_id = ?", (source_id,))
-        return [r[0] for r in rows.fetchall()]
-
-    def remove_document(self, source_id: str) -> int:
-        """Delete a document with its chunks and lexical entries; how many chunks it had."""
-        ids = [
-            r[0] for r in self.db.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))
-        ]
-        for part in batches(ids):
-            marks = ",".join("?" * len(part))
-            self.db.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({marks})", part)
-        self.db.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
-        self.db.execute("DELETE FROM documents WHERE source_id = ?", (source_id,))
-        self._count(-len(ids))
-        return len(ids)
-
-    def put_document(self, doc: DocumentRow, chunks: Sequence[ChunkRow]) -> None:
-        """Replace `doc` (if present) with this version and its chunks, all or nothing."""
-        self.remove_document(doc.source_id)
-        self.db.execute(
-            "INSERT INTO documents (source_id, content_hash, title, outlet, published, "
-            "published_day, notes, text, text_sha256, chunks, updated_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                doc.source_id,
-                doc.content_hash,
-                doc.title,
-                doc.outlet,
-                doc.published,
-                doc.published_day,
-                doc.notes,
-                doc.text,
-                doc.text_sha256,
-                len(chunks),
-                time.time(),
-            ),
-        )
-        self.db.executemany(
-            "INSERT INTO chunks (chunk_id, source_id, idx, start, end, sentences, vectors) "
-            "VALUES (?,?,?,?,?,?,?)",
-            [
-                (
-                    c.chunk_id,
-                    doc.source_id,
-                    c.index,
-                    c.start,
-                    c.end,
-                    json.dumps([list(s) for s in c.sentences]),
-                    np.asarray(c.vectors, dtype=np.float16).tobytes(),
-                )
-                for c in chunks
-            ],
-        )
-        self.db.executemany(
-            "INSERT INTO chunk_terms (rowid, terms) SELECT id, ? FROM chunks WHERE chunk_id = ?",
-            [(c.terms, c.chunk_id) for c in chunks],
-        )
-        self._count(len(chunks))
-
-    def set_pending(self, source_id: str, vector_ids: Sequence[str]) -> None:
-        self.db.execute(
-            "INSERT INTO pending (source_id, vector_ids, since) VALUES (?, ?, ?) "
-            "ON CONFLICT(source_id) DO UPDATE SET vector_ids = excluded.vector_ids",
-            (source_id, json.dumps(sorted(set(vector_ids))), time.time()),
-        )
-
-    def clear_pending(self, source_ids: Sequence[str]) -> None:
-        self.db.executemany("DELETE FROM pending WHERE source_id = ?", [(s,) for s in source_ids])
-
-    def remove_all(self) -> None:
-        for table in ("chunk_terms", "chunks", "documents", "pending"):
-            self.db.execute(f"DELETE FROM {table}")
-        self.set_meta("chunks", "0")
-
-    def _count(self, delta: int) -> None:
-        if delta:
-            self.db.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'chunks'", (delta,)
-            )
-
-
-def unwritable(exc: OSError) -> StoreError:
-    """The data dir cannot be written (read-only, full, not ours), said in one line."""
-    where = f"{exc.strerror}: {exc.filename}" if exc.strerror else str(exc)
-    return StoreError(f"the data dir cannot be written ({where}); RAG_DATA_DIR must be writable")
-
-
-def batches(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
-    """`items` in slices SQLite's variable limit accepts (one `?` each in an IN list)."""
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
+        sql = "SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})"
+        return {row[0] for row in select_in(self.query, sql, chunk_ids)}

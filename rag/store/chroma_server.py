@@ -39,7 +39,7 @@ from typing import IO, Any
 import httpx
 
 from rag.errors import ServerError, StoreError
-from rag.store.catalog import unwritable
+from rag.store.sql import unwritable
 from rag.supervisor import ChildServer, free_port, healthy
 
 LOCK_FILE = "chroma.lock"

@@ -29,7 +29,7 @@ from rag.embedding.embedders import CachedEmbeddings
 from rag.errors import SourceConflictError, StoreError, UnknownSourceError
 from rag.store import integrity, lexical
 from rag.store.browse import Outlet, Page, browse, outlets, sources
-from rag.store.catalog import Catalog, batches, sqlite_errors
+from rag.store.catalog import Catalog
 from rag.store.filters import Filters
 from rag.store.lexical import TermStats
 from rag.store.rows import (
@@ -42,6 +42,7 @@ from rag.store.rows import (
     vector_meta,
 )
 from rag.store.search import Searcher
+from rag.store.sql import select_in, sqlite_errors
 from rag.store.vectors import VectorIndex, open_vectors
 
 __all__ = ["ChunkStore", "Prepared", "SourceInfo", "StoredChunk", "check_catalog", "open_store"]
@@ -154,18 +155,12 @@ class ChunkStore:
     def chunks(self, chunk_ids: Sequence[str], vectors: bool = False) -> dict[str, StoredChunk]:
         """The chunks of `chunk_ids` that are in the catalog (others are left out)."""
         columns = _CHUNK_COLUMNS + (", c.vectors" if vectors else "")
-        out: dict[str, StoredChunk] = {}
-        for part in batches(list(dict.fromkeys(chunk_ids))):
-            marks = ",".join("?" * len(part))
-            rows = self._catalog.query(
-                f"SELECT {columns} FROM chunks AS c JOIN documents AS d "
-                f"ON d.source_id = c.source_id WHERE c.chunk_id IN ({marks})",
-                part,
-            )
-            for row in rows:
-                chunk = stored_chunk(row)
-                out[chunk.chunk_id] = chunk
-        return out
+        sql = (
+            f"SELECT {columns} FROM chunks AS c JOIN documents AS d "
+            "ON d.source_id = c.source_id WHERE c.chunk_id IN ({marks})"
+        )
+        found = (stored_chunk(row) for row in select_in(self._catalog.query, sql, chunk_ids))
+        return {chunk.chunk_id: chunk for chunk in found}
 
     @sqlite_errors
     def source_chunks(self, source_id: str, vectors: bool = False) -> list[StoredChunk]:

@@ -15,8 +15,8 @@ from rag.documents.loading import Document
 from rag.language.dates import parse_date
 from rag.language.text import Span
 from rag.store import lexical
-from rag.store.catalog import ChunkRow, DocumentRow
 from rag.store.filters import UNDATED, day_number
+from rag.store.schema import ChunkRow, DocumentRow
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ with no step (or a newer one) asks for `rag ingest --reset` instead of misreadin
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from rag.documents.loading import text_sha256
 from rag.errors import StoreError
@@ -80,3 +83,28 @@ def migrate(db: sqlite3.Connection, version: str, where: object) -> str:
         step, version = MIGRATIONS[version]
         step(db)
     return version
+
+
+# The rows one write puts: a document and its chunks (rag/store/rows.py builds them).
+@dataclass(frozen=True)
+class DocumentRow:
+    source_id: str
+    content_hash: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    published_day: int | None
+    notes: str | None
+    text: str
+    text_sha256: str
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    chunk_id: str
+    index: int
+    start: int
+    end: int
+    sentences: Sequence[tuple[int, int]]
+    vectors: np.ndarray  # [sentences, dim]
+    terms: str  # the chunk's lexical terms, space-separated

@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rag.store.catalog import Catalog, batches
+from rag.store.catalog import Catalog
 from rag.store.filters import Filters
 from rag.store.lexical import TermStats, match_expression
+from rag.store.sql import select_in
 from rag.store.vectors import VectorIndex
 
 # Cost settings, not quality ones: hand-set (c17053b) from the timings in the docstring,
@@ -50,16 +51,11 @@ class Searcher:
     def passing(self, chunk_ids: Sequence[str], filters: Filters) -> set[str]:
         """Which of `chunk_ids` the filter keeps."""
         condition, params = filters.sql()
-        found: set[str] = set()
-        for part in batches(chunk_ids):
-            marks = ",".join("?" * len(part))
-            rows = self._catalog.query(
-                "SELECT c.chunk_id FROM chunks AS c JOIN documents AS d "
-                f"ON d.source_id = c.source_id WHERE c.chunk_id IN ({marks}) AND {condition}",
-                [*part, *params],
-            )
-            found.update(r[0] for r in rows)
-        return found
+        sql = (
+            "SELECT c.chunk_id FROM chunks AS c JOIN documents AS d "
+            f"ON d.source_id = c.source_id WHERE c.chunk_id IN ({{marks}}) AND {condition}"
+        )
+        return {row[0] for row in select_in(self._catalog.query, sql, chunk_ids, params)}
 
     def _plan(self, filters: Filters | None) -> tuple[Filters | None, int, float]:
         """(the filter, or None when there is none; chunks it keeps; their share)."""

@@ -10,9 +10,9 @@ import pytest
 
 from rag.config import Settings
 from rag.ingest import ingest_paths
-from rag.store.catalog import Transaction
 from rag.store.chunks import open_store
 from rag.store.vectors import VectorIndex
+from rag.store.writes import Transaction
 from tests.conftest import FakeEmbeddings
 from tests.conftest import write_corpus as corpus
 
