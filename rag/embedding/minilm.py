@@ -69,6 +69,13 @@ class OnnxMiniLM(CachedEmbeddings):
         )
         self._batch_size = batch_size
 
+    def _failures(self) -> tuple[type[Exception], ...]:
+        """onnxruntime's run-time failures (out of memory, a failed kernel) and the OS's; its
+        InvalidArgument (inputs we built wrong) is a bug and raised as it is."""
+        from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
+
+        return (OSError, MemoryError, ort_state.Fail, ort_state.RuntimeException, ort_state.EPFail)
+
     def _forward(self, texts: Sequence[str]) -> tuple[list[Any], np.ndarray, np.ndarray]:
         """Encodings, token states [batch, tokens, dim] and attention mask of one batch."""
         batch = self._tokenizer.encode_batch(list(texts))

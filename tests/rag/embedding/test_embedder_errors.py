@@ -112,3 +112,28 @@ def test_an_error_reply_is_an_embedder_error() -> None:
         embedder = OpenAIEmbedder("no-such-model", f"{url}/v1", None)
         with pytest.raises(EmbedderError, match="model not found"):
             embedder.check()
+
+
+@pytest.mark.parametrize(
+    ("error", "domain"),
+    [("RuntimeException", True), ("Fail", True), ("InvalidArgument", False)],
+)
+def test_the_local_models_runtime_failures_are_embedder_errors(error: str, domain: bool) -> None:
+    """onnxruntime failing to run (memory, a kernel) is the embedder failing: a JSON 503,
+    not a 500; inputs it calls invalid are our bug and raised as they are."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
+
+    from rag.embedding.minilm import OnnxMiniLM
+
+    raised = getattr(ort_state, error)("cannot run")
+    embedder = OnnxMiniLM.__new__(OnnxMiniLM)  # no model loaded: the session is a stand-in
+    CachedEmbeddings.__init__(embedder)
+
+    def forward(texts: object) -> object:
+        raise raised
+
+    embedder._forward = forward  # type: ignore[method-assign]
+    embedder._batch_size = 8
+    with pytest.raises(EmbedderError if domain else type(raised)) as caught:
+        embedder.embed_query("harbour tolls")
+    assert isinstance(caught.value, EmbedderError) is domain
