@@ -68,9 +68,6 @@ class Conversation:
     updated_at: float
     messages: list[Message]
 
-    def turns(self) -> list[Turn]:
-        return [Turn(m.role, m.content, m.standalone) for m in self.messages]
-
 
 @dataclass(frozen=True)
 class Summary:
@@ -155,13 +152,6 @@ class ConversationStore:
     def close(self) -> None:
         with self._lock:
             self._drop()
-
-    def exists(self, conversation_id: str) -> bool:
-        with self._using() as db:
-            row = db.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-        return row is not None
 
     def get(self, conversation_id: str) -> Conversation:
         with self._using() as db:

@@ -88,10 +88,6 @@ class CachedEmbeddings(Embeddings):
                 f"not {self.dimensions}"
             )
 
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from rag.chat.condense import Turn
 from rag.chat.conversations import ConversationStore, UnknownConversationError, new_conversation_id
 from rag.schema import Answer
 
@@ -32,9 +31,9 @@ def test_exchanges_persist_across_reopen(tmp_path: Path) -> None:
     assert (
         conv.messages[1].answer is not None and conv.messages[1].answer.answer == "He said no. [1]"
     )
-    assert conv.turns() == [
-        Turn("user", "What did he say?", "What did Zelenskyy say?"),
-        Turn("assistant", "He said no. [1]", None),
+    assert [(m.role, m.content, m.standalone) for m in conv.messages] == [
+        ("user", "What did he say?", "What did Zelenskyy say?"),
+        ("assistant", "He said no. [1]", None),
     ]
     reopened.close()
 
@@ -53,9 +52,10 @@ def test_unknown_and_deleted_conversations(tmp_path: Path) -> None:
     with pytest.raises(UnknownConversationError):
         store.recent_turns("nope", 4)
     store.add_exchange("c1", "q", "q", answer("a"))
-    assert store.exists("c1")
+    assert store.get("c1").id == "c1"
     store.delete("c1")
-    assert not store.exists("c1")
+    with pytest.raises(UnknownConversationError):
+        store.get("c1")
     with pytest.raises(UnknownConversationError):
         store.delete("c1")
 
