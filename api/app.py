@@ -49,7 +49,7 @@ def create_app(
             services = await run_in_threadpool(_open, stack, settings, generator, condenser)
             log.info(
                 "ready: %d chunks, generator %s",
-                services.pipeline.store.count(),
+                services.store.count(),
                 services.chain.generator.name,
             )
             yield {"services": services}

@@ -20,6 +20,7 @@ from rag.config import Settings
 from rag.documents.loading import Document, validate_source_id
 from rag.ingest import IngestReport, ingest_document
 from rag.schema import Answer
+from rag.store.chunks import ChunkStore
 from rag.store.filters import Filters
 
 
@@ -34,6 +35,11 @@ class Services:
     @property
     def chain(self) -> AnswerChain:
         return self.pipeline.chain
+
+    @property
+    def store(self) -> ChunkStore:
+        """The index the routes read and write (documents, health)."""
+        return self.pipeline.store
 
     def filters(self, body: Scoped) -> Filters:
         """What a request limits its question to (source ids checked for path tricks)."""
@@ -73,7 +79,7 @@ class Services:
     def add_document(self, doc: Document, replace: bool = False) -> DocumentOut:
         """Index `doc`; a different text under its id only with `replace` (else a 409)."""
         report = IngestReport()
-        ingest_document(self.pipeline.store, doc, self.settings, report, replace=replace)
+        ingest_document(self.store, doc, self.settings, report, replace=replace)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return DocumentOut(
             source_id=doc.source_id,

@@ -43,14 +43,14 @@ async def list_sources(
     offset: Offset = 0,
 ) -> SourcesOut:
     """Indexed sources, newest first, a page at a time, with metadata and chunk counts."""
-    page = await run_in_threadpool(services.pipeline.store.browse, q, outlet, limit, offset)
+    page = await run_in_threadpool(services.store.browse, q, outlet, limit, offset)
     return SourcesOut(total=page.total, sources=[SourceOut.of(i) for i in page.sources])
 
 
 @router.get("/outlets", response_model=OutletsOut)
 async def list_outlets(services: ServicesDep) -> OutletsOut:
     """Every outlet with its article count and date range, most articles first."""
-    found = await run_in_threadpool(services.pipeline.store.outlets)
+    found = await run_in_threadpool(services.store.outlets)
     return OutletsOut(outlets=[OutletOut(outlet=o.name, **_counts(o)) for o in found])
 
 
@@ -62,14 +62,14 @@ def _counts(o: Outlet) -> dict[str, Any]:
 async def get_source(source_id: str, services: ServicesDep) -> SourceOut:
     """One indexed source with its metadata and chunk count."""
     validate_source_id(source_id)
-    return SourceOut.of(await run_in_threadpool(services.pipeline.store.source, source_id))
+    return SourceOut.of(await run_in_threadpool(services.store.source, source_id))
 
 
 @router.get("/sources/{source_id}/text", response_model=SourceText, responses={404: NOT_FOUND})
 async def get_source_text(source_id: str, services: ServicesDep) -> SourceText:
     """The cleaned text of one source: every citation's `start`/`end` index into it."""
     validate_source_id(source_id)
-    store = services.pipeline.store
+    store = services.store
     info = await run_in_threadpool(store.source, source_id)
     text = await run_in_threadpool(store.document_text, source_id)
     return SourceText(**SourceOut.of(info).model_dump(), text=text)
@@ -122,5 +122,5 @@ async def replace_document(
 async def delete_document(source_id: str, services: ServicesDep) -> DeletedOut:
     """Remove a document and all its chunks from the index."""
     validate_source_id(source_id)
-    removed = await run_in_threadpool(services.pipeline.store.delete_source, source_id)
+    removed = await run_in_threadpool(services.store.delete_source, source_id)
     return DeletedOut(source_id=source_id, deleted_chunks=removed)

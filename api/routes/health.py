@@ -50,7 +50,7 @@ async def readyz(request: Request) -> Ready | JSONResponse:
     services = getattr(request.state, "services", None)
     if not isinstance(services, Services):
         return JSONResponse(error_body(request, 503, "the pipeline is not open"), status_code=503)
-    store = services.pipeline.store
+    store = services.store
     chunks, catalog = await _probe("catalog unreadable", store.count)
     _, vectors = await _probe("vector store unavailable", store.vector_count)
     _, embedder = await _probe("embedder unavailable", store.embedder.check)
