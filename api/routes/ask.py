@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -21,7 +23,8 @@ async def ask(
     """Answer a question from the indexed articles, with validated citations."""
     options = services.options(body)
     if body.stream:
-        events = services.chain.events(body.question, **options)
-        return event_stream(*await start(events), rid)
+        stop = threading.Event()  # set when the client goes: the LLM stops with it
+        events = services.chain.events(body.question, stop=stop, **options)
+        return event_stream(*await start(events, stop), rid)
     answer: Answer = await run_in_threadpool(services.chain.ask, body.question, **options)
     return answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -42,8 +43,9 @@ async def chat(
             assert isinstance(answer, Answer)
             return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 
-        events = services.chain.events(standalone, **options)
-        return event_stream(*await start(events), rid, finish=finish)
+        stop = threading.Event()  # set when the client goes: the LLM stops with it
+        events = services.chain.events(standalone, stop=stop, **options)
+        return event_stream(*await start(events, stop), rid, finish=finish)
     answer = await run_in_threadpool(services.chain.ask, standalone, **options)
     return await run_in_threadpool(services.record, cid, body.message, standalone, answer)
 

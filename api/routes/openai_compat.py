@@ -6,6 +6,7 @@ Point any OpenAI client at `http://host:port/v1` with model `rag` (or `rag-compa
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -65,8 +66,9 @@ async def chat_completions(
     question, history = split_messages(body.messages)
     standalone = await run_in_threadpool(services.standalone, question, history)
     if body.stream:
-        events = services.chain.events(standalone, mode=mode, group_by=group_by)
-        first, rest = await start(events)
+        stop = threading.Event()  # set when the client goes: the LLM stops with it
+        events = services.chain.events(standalone, mode=mode, group_by=group_by, stop=stop)
+        first, rest = await start(events, stop)
         return StreamingResponse(
             _chunks(first, rest, body.model, rid),
             media_type="text/event-stream",

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -21,6 +22,7 @@ from rag.config import Settings
 from rag.errors import EmptyQuestionError
 from rag.generation.base import Generator, is_refusal, refusal
 from rag.generation.extractive import ExtractiveGenerator
+from rag.llm.stop import until
 from rag.query.scope import Scope
 from rag.reading.base import Reader
 from rag.reading.rank import read_evidence
@@ -113,15 +115,17 @@ class AnswerChain:
         mode: RequestMode = "auto",
         as_of: date | None = None,
         group_by: GroupBy = "auto",
+        stop: threading.Event | None = None,
     ) -> Iterator[Event]:
         """Stream of events for one question; `mode` "compare" (or "auto" on a comparative
         question) answers per source, "answer" always gives a single answer. `as_of` (default
         today) is the day the question is asked on: "this week" in it means the week up to
         that day, and the evidence is kept to that window; an explicit `as_of` also leaves
-        out articles dated after it."""
+        out articles dated after it. `stop`, set once nobody reads (a client gone), ends the
+        stream at the LLM's next piece with `Stopped`, its request closed (rag/llm/stop.py)."""
         scope = Scope.of(question, filters or Filters(), as_of)
         if mode == "compare" or (mode == "auto" and is_comparative(question)):
-            yield from self._compare_events(question, scope, group_by)
+            yield from self._compare_events(question, scope, group_by, stop)
             return
         started = time.perf_counter()
         retrieval, ranked = self.retrieve(question, k=k, filters=scope.filters)
@@ -142,7 +146,7 @@ class AnswerChain:
             )
             return
 
-        generated = yield from self.writer.write(ranked, retrieval)
+        generated = yield from self.writer.write(ranked, retrieval, stop)
         for citation in generated.checked.citations:
             yield Event("citation", citation)
         text, checked = generated.text, generated.checked
@@ -160,7 +164,9 @@ class AnswerChain:
         answer.support_threshold = self.judge.threshold
         yield Event("done", answer)
 
-    def _compare_events(self, question: str, scope: Scope, group_by: GroupBy) -> Iterator[Event]:
+    def _compare_events(
+        self, question: str, scope: Scope, group_by: GroupBy, stop: threading.Event | None
+    ) -> Iterator[Event]:
         started = time.perf_counter()
         question = question.strip()
         if not question:
@@ -168,7 +174,7 @@ class AnswerChain:
         result: CompareResult | None = None
         t_retrieved = started
         filters = self.retriever.check(scope.filters)
-        for kind, data in self.comparer.run(question, filters, group_by):
+        for kind, data in until(stop, self.comparer.run(question, filters, group_by)):
             if kind == "findings":
                 t_retrieved = time.perf_counter()
                 yield Event("sources", data)

@@ -8,6 +8,7 @@ the reason. A verbatim generator (extractive) is streamed as it is.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Generator as Generator_
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from rag.answering.events import Event
 from rag.errors import GenerationError
 from rag.generation.base import Generator, is_refusal
+from rag.llm.stop import until
 from rag.retrieval.evidence import Sentence
 from rag.retrieval.retriever import Retrieval
 from rag.schema import RecitedClaim, RemovedClaim
@@ -58,14 +60,15 @@ class Writer:
         return Release(evidence, self.judge, self.recite_coverage)
 
     def write(
-        self, ranked: list[Sentence], retrieval: Retrieval
+        self, ranked: list[Sentence], retrieval: Retrieval, stop: threading.Event | None = None
     ) -> Generator_[Event, None, Generated]:
         """Stream the generator's answer. An LLM's sentences are released one by one, each
         once its quotes are found to back it (rag/support/); the others are listed as
         removed. An LLM that fails, times out, cites nothing (after one stricter retry),
         keeps no backed sentence or refuses is replaced by the extractive answer, with the
         reason: whether the evidence answers was decided before (rag/answering/refusal.py), and
-        a small model's refusal of evidence judged to answer is its failure, not the news's."""
+        a small model's refusal of evidence judged to answer is its failure, not the news's.
+        Once `stop` is set, the LLM's stream ends at its next piece (rag/llm/stop.py)."""
         generator = self.generator
         evidence = generator.evidence(ranked, retrieval)
         if generator.verbatim:
@@ -80,7 +83,8 @@ class Writer:
         try:
             for strict in (False, True):
                 release = self._release(evidence)
-                for piece in generator.stream(retrieval.question, evidence, strict=strict):
+                pieces = generator.stream(retrieval.question, evidence, strict=strict)
+                for piece in until(stop, pieces):
                     for sentence in release.feed(piece):
                         yield Event("delta", sentence)
                 for sentence in release.finish():

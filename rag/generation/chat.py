@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
 from rag.generation.base import REFUSAL, Summarizer, format_evidence
@@ -74,8 +74,8 @@ class ChatGenerator:
             "evidence": format_evidence(evidence),
             "strict": self._retry.format_user(count=str(len(evidence))) if strict else "",
         }
-        chain = self._answer | self._bound(len(evidence)) | StrOutputParser()
-        yield from self.guard.stream(chain.stream(values), self.name)
+        reply = _reply(self._answer, self._bound(len(evidence)), values)
+        yield from self.guard.stream(reply, self.name)
 
     @property
     def summarizer(self) -> Summarizer:
@@ -87,5 +87,18 @@ class ChatGenerator:
         """A cited 1-3 sentence summary of what one source says about `topic`."""
         values = {"topic": topic, "source": source, "evidence": format_evidence(evidence)}
         model = self._bound(len(evidence), refusal=False, max_tokens=self._compare_tokens)
-        chain = self._compare | model | StrOutputParser()
-        yield from self.guard.stream(chain.stream(values), self.name)
+        yield from self.guard.stream(_reply(self._compare, model, values), self.name)
+
+
+def _reply(
+    template: ChatPromptTemplate, model: Runnable[Any, Any], values: dict[str, str]
+) -> Iterator[str]:
+    """The model's reply to `template` filled with `values`, piece by piece.
+
+    Not `(template | model | StrOutputParser()).stream(values)`: closing that stream reads
+    the model's stream on to its end (langchain-core's `_transform_stream_with_config`
+    drains its input for tracing after a GeneratorExit), so an answer nobody reads any more
+    would run on to max_tokens. Closing the model's own stream closes its HTTP request.
+    """
+    for chunk in model.stream(template.invoke(values)):
+        yield chunk.text
