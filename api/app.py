@@ -64,7 +64,7 @@ def create_app(
         app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + BODY_SLACK)
     if settings.rate_limit:
-        app.state.rate_limit = RateLimit(settings.rate_limit)
+        app.state.rate_limit = RateLimit(settings.rate_limit, settings.rate_limit_storage)
     if settings.cors_origins:  # outside BodyLimit: even a 413 carries CORS headers
         app.add_middleware(
             CORSMiddleware,

@@ -13,6 +13,7 @@ from contextlib import ExitStack
 
 import uvicorn
 
+from api.ratelimit import check_storage
 from rag.config import get_settings
 from rag.store.chroma_server import SharedServer, registered_url
 from rag.store.chunks import check_catalog
@@ -24,6 +25,7 @@ log = logging.getLogger("api")
 def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = get_settings()  # fail on a bad RAG_* value before uvicorn starts anything
     check_catalog(settings)  # a read-only or corrupt data dir: one line, before uvicorn
+    check_storage(settings)  # a rate-limit store that does not answer: one line too
     with ExitStack() as stack:
         if settings.chroma_url is None and registered_url(settings.data_dir) is None:
             shared = stack.enter_context(SharedServer(settings.data_dir, free_port()))

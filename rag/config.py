@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -24,6 +25,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from rag.errors import ConfigError
 
 GeneratorName = Literal["extractive", "openai", "local"]
+# The `limits` storages whose moving window is one atomic step and whose client we ship.
+RATE_LIMIT_SCHEMES = frozenset({"memory", "redis", "rediss", "redis+unix"})
 
 
 class Settings(BaseSettings):
@@ -150,8 +153,12 @@ class Settings(BaseSettings):
     # Comma-separated origins of browser UIs allowed to call the API; empty = no CORS headers.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Requests per API key (or per client address without keys), as the `limits` library
-    # reads it: "120/minute", "10/second;1000/day". None = no limit. Counted per worker.
+    # reads it: "120/minute", "10/second;1000/day". None = no limit.
     rate_limit: str | None = None
+    # Where the counts live, as the `limits` library names storages: "memory://" counts in
+    # each worker (N workers allow N times the limit; a restart forgets), so it needs no
+    # server; "redis://host:6379/0" shares them across workers, hosts and restarts.
+    rate_limit_storage: str = "memory://"
     # A long article is ~50 KB of text; 2 MB leaves room for a saved page's HTML.
     max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
 
@@ -163,6 +170,18 @@ class Settings(BaseSettings):
         from limits import parse_many
 
         parse_many(value)  # ValueError, with the library's reason, for "lots" or "5/fortnight"
+        return value.strip()
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage_known(cls, value: str) -> str:
+        scheme = urlsplit(value.strip()).scheme if "://" in value else ""
+        if scheme not in RATE_LIMIT_SCHEMES:
+            # Named by its scheme alone: the rest of a URL may hold a password.
+            raise ValueError(
+                f"unknown storage scheme {scheme + '://' if scheme else '(none)'}: use "
+                "memory:// or redis://host:6379/0 (or rediss://, redis+unix:///path/redis.sock)"
+            )
         return value.strip()
 
     @field_validator("api_keys", "cors_origins", mode="before")
