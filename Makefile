@@ -42,7 +42,15 @@ $(WORDNET):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q --no-install-recommends wordnet-base
 
-setup-dev: $(VENV)/.installed-dev $(CHROMIUM) $(WORDNET)
+# The shared rate-limit store's tests (tests/api/test_ratelimit_shared.py) start their own
+# throwaway redis-server on a free port; no system service is used or needed.
+REDIS := /usr/bin/redis-server
+
+$(REDIS):
+	$(SUDO) apt-get update -q
+	$(SUDO) apt-get install -y -q --no-install-recommends redis-server
+
+setup-dev: $(VENV)/.installed-dev $(CHROMIUM) $(WORDNET) $(REDIS)
 
 run: setup
 	HF_HUB_OFFLINE=1 $(BIN)/rag ingest
