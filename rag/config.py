@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # --- storage ---------------------------------------------------------------
     data_dir: Path = Path(".rag")  # all local state (Chroma, conversations, models) lives here
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001 switches to a Chroma server
+    # postgresql://user:password@host:5432/db puts the catalog (texts, chunks, sentence
+    # vectors, lexical index, journal) on PostgreSQL; None = SQLite in data_dir, no server.
+    catalog_url: str | None = None
     collection: str = "news"
     seeds_dir: Path = Path("seeds")  # what `rag ingest` reads when given no path
 
@@ -182,6 +185,15 @@ class Settings(BaseSettings):
                 f"unknown storage scheme {scheme + '://' if scheme else '(none)'}: use "
                 "memory:// or redis://host:6379/0 (or rediss://, redis+unix:///path/redis.sock)"
             )
+        return value.strip()
+
+    @field_validator("catalog_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("catalog_url must be a postgresql:// (or postgres://) URL")
         return value.strip()
 
     @field_validator("api_keys", "cors_origins", mode="before")

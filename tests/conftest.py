@@ -28,11 +28,20 @@ from eval.bench.common import free_port
 from rag.config import Settings
 from rag.embedding.embedders import CachedEmbeddings
 from rag.language.text import terms
+from tests.postgres import backend_settings, postgres
 
 if TYPE_CHECKING:
     from rag.store.chunks import ChunkStore
 
-__all__ = ["SEEDS", "FakeChat", "FakeEmbeddings", "FakeReader", "free_port"]
+__all__ = [
+    "SEEDS",
+    "FakeChat",
+    "FakeEmbeddings",
+    "FakeReader",
+    "backend_settings",
+    "free_port",
+    "postgres",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -42,7 +51,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 # Fixtures that load the real MiniLM or start a real server (with everything built on them).
-REAL_FIXTURES = frozenset({"seeded_dir", "real_embedder", "chroma_url", "smol_server"})
+REAL_FIXTURES = frozenset({"seeded_dir", "real_embedder", "chroma_url", "smol_server", "postgres"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

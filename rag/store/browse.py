@@ -6,7 +6,7 @@ title or id and narrowed to an outlet; the outlets with their article counts and
     outlets(catalog)                    # [Outlet("The Harbour Post", 310, first, last), ...]
     sources(catalog, ["ferry"])         # [SourceInfo("ferry", ...)]: those of these ids
 
-Each is a single indexed SQLite query (per 500 ids): its cost follows the page or the ids
+Each is a single indexed catalog query (per 500 ids): its cost follows the page or the ids
 asked for, not the size of the archive.
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.store.catalog import Catalog
+from rag.store.backend import Catalog
 from rag.store.filters import Filters
 from rag.store.rows import SourceInfo
 from rag.store.sql import select_in, sqlite_errors
@@ -56,7 +56,10 @@ def browse(
     where, params = [], []
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(title LIKE ? ESCAPE '\\' OR source_id LIKE ? ESCAPE '\\')")
+        # lower() on both sides: LIKE is case-blind in SQLite (ASCII), case-sensitive in PostgreSQL
+        where.append(
+            "(lower(title) LIKE lower(?) ESCAPE '\\' OR lower(source_id) LIKE lower(?) ESCAPE '\\')"
+        )
         params += [pattern, pattern]
     if outlet is not None:
         where.append("outlet = ?")
@@ -89,7 +92,7 @@ def outlets(catalog: Catalog, filters: Filters | None = None) -> list[Outlet]:
     where, params = (filters or Filters()).sql(chunk="d", document="d")
     rows = catalog.query(
         "SELECT outlet, count(*), min(published_day), max(published_day) FROM documents d "
-        f"WHERE {where} GROUP BY outlet ORDER BY count(*) DESC, outlet",
+        f"WHERE {where} GROUP BY outlet ORDER BY count(*) DESC, outlet NULLS FIRST",
         params,
     )
     return [Outlet(name, int(n), _iso(first), _iso(last)) for name, n, first, last in rows]

@@ -1,6 +1,7 @@
-"""Catalog: documents, chunks, sentence vectors and the lexical index in one SQLite file.
+"""Catalog: documents, chunks, sentence vectors and the lexical index in one SQLite file
+(the default backend of rag/store/backend.py; PostgreSQL is rag/store/postgres.py).
 
-    catalog = Catalog(settings.data_dir / "catalog.sqlite3")
+    catalog = SqliteCatalog(settings.data_dir / "catalog.sqlite3")
     with catalog.writing() as tx:          # one transaction, one writer at a time
         tx.put_document(row, chunks)
 
@@ -29,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import StoreError
+from rag.store.lexical import fts5_bm25
 from rag.store.schema import SCHEMA, SCHEMA_VERSION, migrate
-from rag.store.sql import connect, select_in, unwritable
+from rag.store.sql import Condition, connect, select_in, unwritable
 from rag.store.writes import Transaction
 
 
-class Catalog:
+class SqliteCatalog:
     """The SQLite side of the index (see the module docstring)."""
 
     def __init__(self, path: Path) -> None:
@@ -133,3 +135,22 @@ class Catalog:
     def known_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
         sql = "SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})"
         return {row[0] for row in select_in(self.query, sql, chunk_ids)}
+
+    def bm25(
+        self, query_terms: Sequence[str], limit: int, where: Condition | None = None
+    ) -> list[tuple[str, float]]:
+        return fts5_bm25(self.query, query_terms, limit, where)
+
+    def lexical_problems(self) -> list[str]:
+        found = [
+            f"{cid}: no lexical entry"
+            for (cid,) in self.query(
+                "SELECT chunk_id FROM chunks WHERE id NOT IN (SELECT rowid FROM chunk_terms)"
+            )
+        ]
+        (stray,) = self.query(
+            "SELECT count(*) FROM chunk_terms WHERE rowid NOT IN (SELECT id FROM chunks)"
+        )[0]
+        if stray:
+            found.append(f"{stray} lexical entries belong to no chunk")
+        return found

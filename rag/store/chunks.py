@@ -1,5 +1,6 @@
-"""Store: the index as one thing, the catalog (SQLite: documents, chunks, sentence vectors,
-lexical index) and the vectors (Chroma), written atomically per document, read in place.
+"""Store: the index as one thing, the catalog (SQLite, or PostgreSQL with RAG_CATALOG_URL:
+documents, chunks, sentence vectors, lexical index) and the vectors (Chroma), written
+atomically per document, read in place.
 
     with open_store(settings, embedder) as store:
         store.write([Prepared(doc, chunks, chunk_vectors, sentence_vectors)])
@@ -17,7 +18,6 @@ Nothing here keeps a copy of the corpus: every read goes to the indexes.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -27,9 +27,10 @@ from rag.config import Settings
 from rag.documents.loading import Document
 from rag.embedding.embedders import CachedEmbeddings
 from rag.errors import SourceConflictError, StoreError, UnknownSourceError
-from rag.store import integrity, lexical
+from rag.store import backend, integrity, lexical
+from rag.store.backend import Catalog
 from rag.store.browse import Outlet, Page, browse, outlets, sources
-from rag.store.catalog import Catalog
+from rag.store.catalog import SqliteCatalog
 from rag.store.filters import Filters
 from rag.store.lexical import TermStats
 from rag.store.rows import (
@@ -267,12 +268,12 @@ def open_store(
     `reset` empties it first (`rag ingest --reset`), even one that cannot be opened as it
     is: built by an older version, or with another embedder, or paired with another catalog.
     """
-    catalog = Catalog(settings.data_dir / CATALOG_FILE)
+    catalog = open_catalog(settings)
     try:
         if reset:
             with catalog.writing() as tx:
                 tx.remove_all()
-        index_id = _index_id(catalog)
+        index_id = backend.index_id(catalog)
         with open_vectors(settings, embedder.identity, index_id, fresh=reset) as vectors:
             store = ChunkStore(catalog, vectors, embedder)
             store.recover()
@@ -281,18 +282,16 @@ def open_store(
         catalog.close()
 
 
+def open_catalog(settings: Settings) -> Catalog:
+    """PostgreSQL at RAG_CATALOG_URL (rag/store/postgres.py), else the data dir's SQLite file."""
+    if settings.catalog_url:
+        from rag.store.postgres import PostgresCatalog  # psycopg only when asked for
+
+        return PostgresCatalog(settings.catalog_url)
+    return SqliteCatalog(settings.data_dir / CATALOG_FILE)
+
+
 def check_catalog(settings: Settings) -> None:
-    """StoreError now if the data dir's catalog cannot be opened (read-only, corrupt, of
-    another schema): `rag serve` checks before starting workers, to say so in one line."""
-    Catalog(settings.data_dir / CATALOG_FILE).close()
-
-
-@sqlite_errors
-def _index_id(catalog: Catalog) -> str:
-    """The id shared by the catalog and its Chroma collection (made on first open)."""
-    with catalog.writing() as tx:
-        found = tx.meta("index_id")
-        if found is None:
-            found = uuid.uuid4().hex
-            tx.set_meta("index_id", found)
-        return found
+    """StoreError now if the catalog cannot be opened (read-only, corrupt, of another schema,
+    a database down or refusing us): `rag serve` checks before starting workers, in one line."""
+    open_catalog(settings).close()

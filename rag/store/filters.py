@@ -95,7 +95,7 @@ class Filters:
         return parts[0] if len(parts) == 1 else {"$and": parts}
 
     def sql(self, chunk: str = "c", document: str = "d") -> tuple[str, list[Any]]:
-        """An SQL condition over `chunks AS c JOIN documents AS d` ("1" when nothing)."""
+        """An SQL condition over `chunks AS c JOIN documents AS d` ("TRUE" when nothing)."""
         parts: list[str] = []
         params: list[Any] = []
         if self.sources:
@@ -118,7 +118,7 @@ class Filters:
                 f"({document}.published_day IS NULL OR {document}.published_day BETWEEN ? AND ?)"
             )
             params += [day_number(d) for d in self.window]
-        return (" AND ".join(parts) or "1"), params
+        return (" AND ".join(parts) or "TRUE"), params
 
 
 LISTED_DAYS = 93  # a date range this short is sent to Chroma as its days: 3x faster than a range

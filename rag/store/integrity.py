@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from rag.store.catalog import Catalog
+from rag.store.backend import Catalog
 from rag.store.vectors import VectorIndex
 
 
@@ -22,15 +22,7 @@ def problems(db: Catalog, vectors: VectorIndex, dimensions: int | None) -> list[
     ):
         if expected != stored:
             found.append(f"{sid}: {stored} chunks stored, {expected} expected")
-    for (cid,) in db.query(
-        "SELECT chunk_id FROM chunks WHERE id NOT IN (SELECT rowid FROM chunk_terms)"
-    ):
-        found.append(f"{cid}: no lexical entry")
-    (stray,) = db.query(
-        "SELECT count(*) FROM chunk_terms WHERE rowid NOT IN (SELECT id FROM chunks)"
-    )[0]
-    if stray:
-        found.append(f"{stray} lexical entries belong to no chunk")
+    found += db.lexical_problems()
     for cid, sentences, size in db.query("SELECT chunk_id, sentences, length(vectors) FROM chunks"):
         if dimensions and size != len(json.loads(sentences)) * dimensions * 2:  # float16
             found.append(f"{cid}: sentence vectors do not match its sentences")

@@ -1,10 +1,11 @@
 """Lexical side of retrieval: BM25 over chunk terms, and term statistics for sentences.
 
-The index is an SQLite FTS5 table in the catalog (rag/store/catalog.py), written in the same
-transaction as the chunks, so it is incremental (a write costs the document written) and
-shared by every process. Chunks are indexed as their `terms()` (stemmed, no stop words),
-and questions are matched the same way, so "negotiations" finds "negotiate". The queries
-themselves are planned in rag/store/search.py.
+The index is an SQLite FTS5 table in the catalog (rag/store/catalog.py), or term tables in
+PostgreSQL (rag/store/postgres_writes.py), written in the same transaction as the chunks,
+so it is incremental (a write costs the document written) and shared by every process.
+Chunks are indexed as their `terms()` (stemmed, no stop words), and questions are matched
+the same way, so "negotiations" finds "negotiate". The queries themselves are planned in
+rag/store/search.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.language.text import terms
-from rag.store.catalog import Catalog
+from rag.store.backend import Catalog
+from rag.store.sql import Condition, Run
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,30 @@ def match_expression(query_terms: Sequence[str]) -> str:
     """An FTS5 query matching any of the terms (each quoted, so none is an operator)."""
     distinct = dict.fromkeys(t.replace('"', '""') for t in query_terms)
     return " OR ".join(f'"{t}"' for t in distinct)
+
+
+def fts5_bm25(
+    run: Run, query_terms: Sequence[str], limit: int, where: Condition | None = None
+) -> list[tuple[str, float]]:
+    """The SQLite catalog's `bm25`: FTS5's own ranking, over its `chunk_terms` table."""
+    expression = match_expression(query_terms)
+    if where is None:
+        rows = run(
+            "SELECT c.chunk_id, -bm25(chunk_terms) FROM chunk_terms "
+            "JOIN chunks AS c ON c.id = chunk_terms.rowid "
+            "WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
+            [expression, limit],
+        )
+    else:
+        condition, params = where
+        rows = run(
+            "SELECT c.chunk_id, -bm25(chunk_terms) FROM chunk_terms "
+            "JOIN chunks AS c ON c.id = chunk_terms.rowid "
+            "JOIN documents AS d ON d.source_id = c.source_id "
+            f"WHERE chunk_terms MATCH ? AND {condition} ORDER BY bm25(chunk_terms) LIMIT ?",
+            [expression, *params, limit],
+        )
+    return [(str(cid), float(score)) for cid, score in rows]
 
 
 def term_stats(catalog: Catalog, query_terms: Iterable[str]) -> TermStats:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rag.store.catalog import Catalog
+from rag.store.backend import Catalog
 from rag.store.filters import Filters
-from rag.store.lexical import TermStats, match_expression
+from rag.store.lexical import TermStats
 from rag.store.sql import select_in
 from rag.store.vectors import VectorIndex
 
@@ -33,7 +33,7 @@ DEEPER = 1.5
 
 
 class Searcher:
-    """Dense (Chroma) and lexical (FTS5) search over one index, filter-aware."""
+    """Dense (Chroma) and lexical (the catalog's BM25) search over one index, filter-aware."""
 
     def __init__(self, catalog: Catalog, vectors: VectorIndex) -> None:
         self._catalog = catalog
@@ -90,31 +90,16 @@ class Searcher:
         wanted = rare or sorted(wanted, key=lambda t: stats.df.get(t, 0))[:3]
         if not wanted or k <= 0:
             return []
-        expression = match_expression(wanted)
         plan, kept, share = self._plan(filters)
         if plan is not None and kept == 0:
             return []
         if plan is None or share >= BROAD:
             depth = k if plan is None else min(kept, math.ceil(DEEPER * k / share)) + k
-            rows = self._catalog.query(
-                "SELECT c.chunk_id, -bm25(chunk_terms) FROM chunk_terms "
-                "JOIN chunks AS c ON c.id = chunk_terms.rowid "
-                "WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
-                [expression, depth],
-            )
-            hits = [(str(cid), float(score)) for cid, score in rows]
+            hits = self._catalog.bm25(wanted, depth)
             if plan is None:
                 return hits
             ok = self.passing([cid for cid, _ in hits], plan)
             found = [hit for hit in hits if hit[0] in ok][:k]
             if len(found) >= min(k, kept) or len(hits) < depth:
                 return found
-        condition, params = plan.sql()
-        rows = self._catalog.query(
-            "SELECT c.chunk_id, -bm25(chunk_terms) FROM chunk_terms "
-            "JOIN chunks AS c ON c.id = chunk_terms.rowid "
-            "JOIN documents AS d ON d.source_id = c.source_id "
-            f"WHERE chunk_terms MATCH ? AND {condition} ORDER BY bm25(chunk_terms) LIMIT ?",
-            [expression, *params, k],
-        )
-        return [(str(cid), float(score)) for cid, score in rows]
+        return self._catalog.bm25(wanted, k, plan.sql())

@@ -16,6 +16,7 @@ from rag.errors import StoreError
 
 P = ParamSpec("P")
 T = TypeVar("T")
+Condition = tuple[str, Sequence[Any]]  # an SQL condition over `chunks c JOIN documents d`
 Run = Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]]
 IN_BATCH = 500  # ids per IN list: well under SQLite's variable limit
 

@@ -6,7 +6,9 @@ from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.store.browse import Outlet
 from rag.store.chunks import open_store
-from tests.conftest import FakeEmbeddings
+from tests.conftest import FakeEmbeddings, backend_settings
+
+settings = backend_settings  # every test here runs on SQLite, then on PostgreSQL
 
 ARTICLES = {  # stem: (outlet, published, title)
     "harbour-1": ("Harbour Post", "2024/03/02", "Ferry fares rise again"),

@@ -238,7 +238,7 @@ def test_no_preference_no_preferred_filter() -> None:
 def test_nothing_to_filter_is_no_where_and_a_true_condition() -> None:
     assert Filters().chroma_where() is None
     assert Filters().preferring(*MARCH).chroma_where() is None
-    assert Filters().sql() == ("1", [])
+    assert Filters().sql() == ("TRUE", [])
 
 
 def test_a_short_range_is_sent_as_its_days_and_a_window_adds_undated() -> None:

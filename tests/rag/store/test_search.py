@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from rag.store.filters import UNDATED, Filters
-from rag.store.lexical import TermStats, match_expression
+from rag.store.lexical import TermStats, fts5_bm25, match_expression
 from rag.store.search import BROAD, COMMON, Searcher
+from rag.store.sql import Condition
 
 # 20 chunks: "big" has 5 (a quarter of the index: exactly BROAD), a01..a15 one each.
 LONG = " ".join(f"filler{i}" for i in range(40))  # makes big:4 the weakest BM25 match
@@ -88,6 +89,11 @@ class FakeCatalog:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.queries.append((sql, list(params)))
         return self.db.execute(sql, params).fetchall()
+
+    def bm25(
+        self, query_terms: Sequence[str], limit: int, where: Condition | None = None
+    ) -> list[tuple[str, float]]:
+        return fts5_bm25(self.query, query_terms, limit, where)  # the SQLite catalog's
 
     def matched(self) -> list[tuple[str, list[Any]]]:
         """The lexical queries run (not the counts of what a filter keeps)."""

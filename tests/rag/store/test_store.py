@@ -7,7 +7,9 @@ from rag.config import Settings
 from rag.errors import EmbedderMismatchError, UnknownSourceError
 from rag.ingest import ingest_paths
 from rag.store.chunks import open_store
-from tests.conftest import FakeEmbeddings
+from tests.conftest import FakeEmbeddings, backend_settings
+
+settings = backend_settings  # every test here runs on SQLite, then on PostgreSQL
 
 
 def write(folder: Path, name: str, text: str) -> None:

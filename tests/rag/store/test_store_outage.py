@@ -12,8 +12,10 @@ from rag.errors import StoreError
 from rag.ingest import ingest_paths
 from rag.store.chunks import open_store
 from rag.store.vectors import VectorIndex
-from tests.conftest import FakeEmbeddings
+from tests.conftest import FakeEmbeddings, backend_settings
 from tests.conftest import write_corpus as corpus
+
+settings = backend_settings  # every test here runs on SQLite, then on PostgreSQL
 
 ARTICLE = "Tram Report\n" + " ".join(
     f"The tram line in Ostvik {i} carried {i * 100} riders on day {i}." for i in range(30)

@@ -11,10 +11,13 @@ import pytest
 from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.store.chunks import open_store
+from rag.store.postgres_writes import PgTransaction
 from rag.store.vectors import VectorIndex
 from rag.store.writes import Transaction
-from tests.conftest import FakeEmbeddings
+from tests.conftest import FakeEmbeddings, backend_settings
 from tests.conftest import write_corpus as corpus
+
+settings = backend_settings  # every test here runs on SQLite, then on PostgreSQL
 
 ARTICLE = "Harbour Report\n" + " ".join(
     f"The ferry terminal in Port {i} handled {i * 10} crossings on day {i}." for i in range(30)
@@ -36,7 +39,8 @@ def test_dying_after_the_vectors_before_the_commit(
         ingest_paths(store, [folder], settings)
         before = store.count()
         corpus(tmp_path, b=ARTICLE.replace("ferry", "rail"))
-        monkeypatch.setattr(Transaction, "put_document", dies("before the commit"))
+        for writes in (Transaction, PgTransaction):
+            monkeypatch.setattr(writes, "put_document", dies("before the commit"))
         with pytest.raises(RuntimeError, match="before the commit"):
             ingest_paths(store, [folder], settings)
         monkeypatch.undo()
