@@ -50,7 +50,15 @@ $(REDIS):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q --no-install-recommends redis-server
 
-setup-dev: $(VENV)/.installed-dev $(CHROMIUM) $(WORDNET) $(REDIS)
+# The PostgreSQL catalog's tests (tests/postgres.py, tests/rag/store/test_postgres.py) initdb
+# a throwaway cluster in a temporary folder on a free port; no system service is used.
+POSTGRES := /usr/lib/postgresql/15/bin/initdb
+
+$(POSTGRES):
+	$(SUDO) apt-get update -q
+	$(SUDO) apt-get install -y -q --no-install-recommends postgresql
+
+setup-dev: $(VENV)/.installed-dev $(CHROMIUM) $(WORDNET) $(REDIS) $(POSTGRES)
 
 run: setup
 	HF_HUB_OFFLINE=1 $(BIN)/rag ingest

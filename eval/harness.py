@@ -119,9 +119,10 @@ class QuestionResult:
 
 
 def _scoped(settings: Settings, data_dir: Path) -> Settings:
-    # An eval never touches the user's index: local Chroma in a fresh folder, own collection.
+    # An eval never touches the user's index: local Chroma in a fresh folder, own collection,
+    # and the SQLite catalog there (not RAG_CATALOG_URL's database).
     return settings.model_copy(
-        update={"data_dir": data_dir, "chroma_url": None, "collection": "eval"}
+        update={"data_dir": data_dir, "chroma_url": None, "collection": "eval", "catalog_url": None}
     )
 
 
