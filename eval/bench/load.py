@@ -16,6 +16,11 @@ answer to a request sent after a delete returned must not cite that document.
     result = await run_load("http://127.0.0.1:8000", LoadPlan(clients=8, seconds=12))
     result.failures()   # [] when every check holds
 
+Given several hosts (`rag serve`s with their own data dirs over one PostgreSQL catalog and
+one Chroma server), each reader sends its requests to each host in turn, so a chat's
+turns alternate hosts; writer lanes add through one host and delete through the next; and
+the checks run on every worker of every host.
+
 The plan, the figures and the failure checks are in eval/bench/load_result.py.
 """
 
@@ -24,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +39,7 @@ import httpx
 from eval.bench.http import QUESTIONS
 from eval.bench.load_result import KindFigures, LoadPlan, LoadResult, summarize
 from eval.bench.load_traffic import MadeUp, Tallies, made_up_documents, send
-from eval.bench.load_verify import verify
+from eval.bench.load_verify import merged, verify
 
 __all__ = ["MIX", "KindFigures", "LoadPlan", "LoadResult", "run_load"]
 
@@ -81,31 +88,36 @@ class _Run:
                 self.stale.append(f"{rid} cites {sid}")
 
 
-async def run_load(base: str, plan: LoadPlan) -> LoadResult:
-    """The load run against the server at `base` (a loopback URL), then the checks."""
-    if httpx.URL(base).host not in LOOPBACK:
-        raise ValueError(f"{base}: the load run only targets a loopback address")
+async def run_load(base: str | Sequence[str], plan: LoadPlan) -> LoadResult:
+    """The load run against the servers at `base` (loopback URLs), then the checks."""
+    bases = [base] if isinstance(base, str) else list(base)
+    if any(httpx.URL(b).host not in LOOPBACK for b in bases):
+        raise ValueError(f"{bases}: the load run only targets loopback addresses")
     docs = made_up_documents(plan.adds, plan.seed)
     tallies = Tallies()
     room = plan.clients + WRITE_LANES
     limits = httpx.Limits(max_connections=room, max_keepalive_connections=room)
-    async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=plan.timeout, trust_env=False
-    ) as http:
+    async with AsyncExitStack() as stack:
+        hosts = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=b, limits=limits, timeout=plan.timeout, trust_env=False)
+            )
+            for b in bases
+        ]
         started = time.monotonic()
         end, hard_stop = started + plan.seconds, started + 2 * plan.seconds
         run = _Run(deadline=end, hard_stop=hard_stop, budget=plan.max_requests)
-        readers = [_reader(n, http, plan, run, tallies) for n in range(plan.clients)]
-        await asyncio.gather(_writer(http, plan, docs, run, tallies), *readers)
+        readers = [_reader(n, hosts, plan, run, tallies) for n in range(plan.clients)]
+        await asyncio.gather(_writer(hosts, plan, docs, run, tallies), *readers)
         seconds = time.monotonic() - started
     live = [d for d in run.added if d.source_id not in run.deleted]
     gone = [d for d in docs if d.source_id in run.deleted]
-    checks = await verify(base, plan.workers, live, gone, run.chats)
+    checks = [await verify(b, plan.workers, live, gone, run.chats) for b in bases]
     return summarize(
         plan,
         seconds,
         tallies,
-        checks,
+        merged(checks),
         order=(*MIX, "add", "delete"),
         added=len(run.added),
         deleted=len(run.deleted),
@@ -115,7 +127,7 @@ async def run_load(base: str, plan: LoadPlan) -> LoadResult:
 
 
 async def _reader(
-    n: int, http: httpx.AsyncClient, plan: LoadPlan, run: _Run, tallies: Tallies
+    n: int, hosts: list[httpx.AsyncClient], plan: LoadPlan, run: _Run, tallies: Tallies
 ) -> None:
     rng = random.Random(plan.seed * 7919 + n)
     cid: str | None = None
@@ -138,7 +150,7 @@ async def _reader(
         elif kind.startswith("openai"):
             body = {"model": "rag", "messages": _messages(rng, question)}
         rid, started = f"load-c{n:02d}-{i:05d}", time.monotonic()
-        reply = await send(http, tallies, kind, body, rid)
+        reply = await send(hosts[i % len(hosts)], tallies, kind, body, rid)
         run.note_citations(reply.cited, started, rid)
         if kind.startswith("chat") and reply.status == 200 and reply.broken is None:
             cid = str(reply.data["conversation_id"])
@@ -156,20 +168,31 @@ def _messages(rng: random.Random, question: str) -> list[dict[str, str]]:
 
 
 async def _writer(
-    http: httpx.AsyncClient, plan: LoadPlan, docs: list[MadeUp], run: _Run, tallies: Tallies
+    hosts: list[httpx.AsyncClient],
+    plan: LoadPlan,
+    docs: list[MadeUp],
+    run: _Run,
+    tallies: Tallies,
 ) -> None:
     """Add every document, paced over the first 80% of the run, in WRITE_LANES lanes; delete
-    the doomed ones (drawn at random) DELETE_LAG additions after they went in."""
+    the doomed ones (drawn at random) DELETE_LAG additions after they went in. Lane k adds
+    through host k and deletes through the next one."""
     doomed = {d.source_id for d in random.Random(plan.seed).sample(docs, plan.deletes)}
     lanes = [docs[n::WRITE_LANES] for n in range(WRITE_LANES)]
     try:
-        await asyncio.gather(*(_lane(http, plan, lane, doomed, run, tallies) for lane in lanes))
+        n = len(hosts)
+        await asyncio.gather(
+            *(
+                _lane((hosts[k % n], hosts[(k + 1) % n]), plan, lane, doomed, run, tallies)
+                for k, lane in enumerate(lanes)
+            )
+        )
     finally:
         run.writing = False
 
 
 async def _lane(
-    http: httpx.AsyncClient,
+    hosts: tuple[httpx.AsyncClient, httpx.AsyncClient],
     plan: LoadPlan,
     docs: list[MadeUp],
     doomed: set[str],
@@ -181,14 +204,14 @@ async def _lane(
     started = time.monotonic()
     for i, doc in enumerate(docs):
         await asyncio.sleep(max(0.0, started + i * step - time.monotonic()))
-        reply = await send(http, tallies, "add", doc.body(), f"load-add-{doc.source_id}")
+        reply = await send(hosts[0], tallies, "add", doc.body(), f"load-add-{doc.source_id}")
         if reply.status in (200, 201):
             run.added.append(doc)
             waiting += [doc] if doc.source_id in doomed else []
         else:
             run.write_failures.append(f"add {doc.source_id}: {reply.status} {reply.broken}")
         while waiting and (len(waiting) > DELETE_LAG or i == len(docs) - 1):
-            await _delete(http, waiting.pop(0), run, tallies)
+            await _delete(hosts[1], waiting.pop(0), run, tallies)
 
 
 async def _delete(http: httpx.AsyncClient, doc: MadeUp, run: _Run, tallies: Tallies) -> None:

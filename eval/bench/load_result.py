@@ -19,14 +19,15 @@ class LoadPlan:
     seconds: float = 60.0
     adds: int = 200
     deletes: int = 50
-    workers: int = 2  # behind the one port: the checks afterwards run on each
+    workers: int = 2  # behind each host's one port: the checks afterwards run on each
+    hosts: int = 1  # `rag serve`s with their own data dirs, sharing one catalog and Chroma
     max_requests: int = 100_000  # the bound on count, beside the one on time
     timeout: float = 120.0  # per request
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.clients < 1 or self.seconds <= 0 or self.workers < 1:
-            raise ValueError("a load run needs clients, seconds and workers above zero")
+        if self.clients < 1 or self.seconds <= 0 or self.workers < 1 or self.hosts < 1:
+            raise ValueError("a load run needs clients, seconds, workers and hosts above zero")
         if not 0 <= self.deletes <= self.adds:
             raise ValueError("deletes must be between 0 and adds")
 
@@ -78,7 +79,7 @@ class LoadResult:
             (len(self.still_present), "deleted documents still present on a worker"),
             (len(self.stale_citations), "answers citing a document deleted before they began"),
             (len(self.lost_turns), "acknowledged conversation turns lost"),
-            (self.plan.workers - len(self.workers), "workers the checks could not reach"),
+            (self.plan.workers * self.plan.hosts - len(self.workers), "workers not reached"),
         ]
         return [f"{n} {what}" for n, what in checks if n > 0]
 

@@ -147,6 +147,17 @@ async def _check(
             checks.lost_turns.append(f"{cid} turn {n + 1} ({turns[n]!r}) on {where}")
 
 
+def merged(checks: Sequence[Checks]) -> Checks:
+    """The checks of several hosts as one: every worker's findings, the turns once."""
+    return Checks(
+        workers=[pid for c in checks for pid in c.workers],
+        unanswerable=[x for c in checks for x in c.unanswerable],
+        still_present=[x for c in checks for x in c.still_present],
+        turns=checks[0].turns if checks else 0,
+        lost_turns=[x for c in checks for x in c.lost_turns],
+    )
+
+
 def missing(acknowledged: Sequence[str], kept: Sequence[str]) -> list[int]:
     """Indexes of `acknowledged` messages not found, in order, among `kept` (spaces folded)."""
     folded = [" ".join(k.split()) for k in kept]
