@@ -71,18 +71,26 @@ def load(
     adds: Annotated[int, typer.Option(min=0, help="Documents added during the run")] = 200,
     deletes: Annotated[int, typer.Option(min=0, help="Of those, how many are deleted")] = 50,
     workers: Annotated[int, typer.Option(min=1, help="`rag serve` worker processes")] = 2,
+    hosts: Annotated[
+        int, typer.Option(min=1, help="`rag serve`s with their own data dirs (RAG_CATALOG_URL)")
+    ] = 1,
     log: Annotated[Path | None, typer.Option(help="Keep the server log in this file")] = None,
 ) -> None:
     """Ask, chat, compare, stream and OpenAI requests while documents are added and deleted:
-    requests/s and p50/p95/p99 per kind; exit 1 if a write, turn or stream was lost."""
+    requests/s and p50/p95/p99 per kind; exit 1 if a write, turn or stream was lost. With
+    RAG_CATALOG_URL, the catalog is that (empty) PostgreSQL database; --hosts 2 serves it
+    from two data dirs through one Chroma server, as two machines would."""
     from eval.bench.load import LoadPlan
     from eval.bench.load_bench import run_load_bench
 
     try:
-        plan = LoadPlan(clients, seconds, adds, deletes, workers)
+        plan = LoadPlan(clients, seconds, adds, deletes, workers, hosts=hosts)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     with domain_errors():
-        result = run_load_bench(get_settings().seeds_dir, plan, console=out, log=log)
+        settings = get_settings()
+        result = run_load_bench(
+            settings.seeds_dir, plan, console=out, log=log, catalog_url=settings.catalog_url
+        )
     if result.failures():
         raise typer.Exit(1)
