@@ -84,7 +84,8 @@ class PostgresCatalog:
             name="rag-catalog",
         )
         try:
-            self._pool.open(wait=True, timeout=WAIT_S + CONNECT_S)
+            with self._errors():
+                self._pool.open(wait=True, timeout=WAIT_S + CONNECT_S)
             self._create()
         except BaseException:
             self._pool.close()
