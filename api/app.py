@@ -4,7 +4,8 @@
     with TestClient(create_app(settings)) as client: ...
 
 The lifespan opens the store, embedder and generator once (`open_pipeline`) and the
-conversation store beside the index, and hands them to the routes as `Services`.
+conversations (beside the index, or in RAG_CATALOG_URL's database), and hands them to the
+routes as `Services`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the routes share: the pipeline, conversations and condenser, opened once per app.
 
-Every method here blocks (embedding, Chroma, SQLite, LLM calls); routes call them
-through `run_in_threadpool` so the event loop keeps serving other requests.
+Every method here blocks (embedding, Chroma, SQLite or PostgreSQL, LLM calls); routes call
+them through `run_in_threadpool` so the event loop keeps serving other requests.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from api.schemas import ChatAnswer, DocumentOut, Scoped
 from rag.answering.chain import AnswerChain
 from rag.answering.pipeline import Pipeline
 from rag.chat.condense import HISTORY_TURNS, Condenser, Turn
-from rag.chat.conversations import ConversationStore
+from rag.chat.history import Conversations
 from rag.config import Settings
 from rag.documents.loading import Document, validate_source_id
 from rag.ingest import IngestReport, ingest_document
@@ -28,7 +28,7 @@ from rag.store.filters import Filters
 class Services:
     settings: Settings
     pipeline: Pipeline
-    conversations: ConversationStore
+    conversations: Conversations
     condenser: Condenser
     started: float = field(default_factory=time.time)
 

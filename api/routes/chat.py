@@ -21,7 +21,7 @@ from api.schemas import (
     MessageOut,
 )
 from api.streaming import event_stream, start
-from rag.chat.conversations import new_conversation_id
+from rag.chat.history import new_conversation_id
 from rag.schema import Answer
 
 router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ApiKey])

@@ -1,4 +1,6 @@
-"""Conversations: chat history in SQLite beside the index (`RAG_DATA_DIR/conversations.sqlite3`).
+"""Conversations: chat history in SQLite beside the index (`RAG_DATA_DIR/conversations.sqlite3`);
+in the catalog's PostgreSQL database instead when `RAG_CATALOG_URL` is set
+(rag/chat/conversations_pg.py). The types and the interface of both: rag/chat/history.py.
 
 Stdlib `sqlite3`, one connection guarded by a lock (thread-safe inside one process; WAL
 and a busy timeout let several `rag serve` workers share the file). A conversation is
@@ -16,21 +18,18 @@ import logging
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from rag.chat.condense import Turn
+from rag.chat.history import Conversation, Conversations, Summary, message
 from rag.config import Settings
 from rag.errors import StoreError, UnknownConversationError
 from rag.schema import Answer
 
 log = logging.getLogger("rag.chat")
 FILENAME = "conversations.sqlite3"
-Role = Literal["user", "assistant"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -52,39 +51,7 @@ CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations(updated_at);
 """
 
 
-@dataclass(frozen=True)
-class Message:
-    role: Role
-    content: str
-    created_at: float
-    standalone: str | None = None  # user turns: the question as rewritten for retrieval
-    answer: Answer | None = None  # assistant turns: the full Answer, citations included
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    created_at: float
-    updated_at: float
-    messages: list[Message]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A conversation as a list shows it: its first question and its size."""
-
-    id: str
-    created_at: float
-    updated_at: float
-    title: str  # the first question asked
-    messages: int
-
-
-def new_conversation_id() -> str:
-    return uuid.uuid4().hex
-
-
-class ConversationStore:
+class SqliteConversations:
     """The conversations of one SQLite file.
 
     A file that cannot be used (corrupt, unwritable) fails each call with StoreError, not
@@ -165,17 +132,7 @@ class ConversationStore:
             ).fetchall()
         if head is None:
             raise UnknownConversationError(f"no conversation {conversation_id!r}")
-        messages = [
-            Message(
-                role=role,
-                content=content,
-                created_at=created,
-                standalone=standalone,
-                answer=Answer.model_validate_json(answer_json) if answer_json else None,
-            )
-            for role, content, created, standalone, answer_json in rows
-        ]
-        return Conversation(conversation_id, head[0], head[1], messages)
+        return Conversation(conversation_id, head[0], head[1], [message(*row) for row in rows])
 
     def recent(self, limit: int = 50, offset: int = 0) -> tuple[int, list[Summary]]:
         """How many conversations there are, and a page of them, last updated first."""
@@ -247,9 +204,17 @@ class ConversationStore:
 
 
 @contextmanager
-def open_conversations(settings: Settings) -> Iterator[ConversationStore]:
-    """The conversation store of `settings.data_dir`, open for the `with` block."""
-    store = ConversationStore(settings.data_dir / FILENAME)
+def open_conversations(settings: Settings) -> Iterator[Conversations]:
+    """The conversations, open for the `with` block: in the PostgreSQL database of
+    `settings.catalog_url` when it is set (StoreError now if it cannot be opened), else in
+    the SQLite file of `settings.data_dir`."""
+    store: Conversations
+    if settings.catalog_url:
+        from rag.chat.conversations_pg import PostgresConversations  # psycopg only when asked
+
+        store = PostgresConversations(settings.catalog_url)
+    else:
+        store = SqliteConversations(settings.data_dir / FILENAME)
     try:
         yield store
     finally:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rag.chat.conversations import ConversationStore
+from rag.chat.conversations import SqliteConversations
 from rag.errors import StoreError
 from rag.schema import Answer
 
@@ -32,7 +32,7 @@ def own(writer: int) -> str:
 
 def write_turns(path: Path, writer: int, acks: Path, holding: Any) -> None:
     """Append TURNS exchanges; log each one the store acknowledged (or the error it raised)."""
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     holding.wait(60)  # start while the hog holds the file
     with acks.open("w") as out:
         for n in range(TURNS):
@@ -69,7 +69,7 @@ def hog(path: Path, stop: Any, holding: Any, held: Any) -> None:
 
 def test_every_acknowledged_turn_survives_write_contention(tmp_path: Path) -> None:
     path = tmp_path / "conversations.sqlite3"
-    ConversationStore(path).close()  # the schema, before anyone contends for it
+    SqliteConversations(path).close()  # the schema, before anyone contends for it
     ctx = multiprocessing.get_context("spawn")
     stop, holding, held = ctx.Event(), ctx.Event(), ctx.Value("i", 0)
     hogging = ctx.Process(target=hog, args=(path, stop, holding, held))
@@ -97,7 +97,7 @@ def test_every_acknowledged_turn_survives_write_contention(tmp_path: Path) -> No
     )
     assert held.value >= 3  # the writers did contend with it
 
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     stored = {
         (cid, m.content)
         for cid in {SHARED, *(own(w) for w in range(WRITERS))}
@@ -121,7 +121,7 @@ def test_a_turn_that_cannot_get_in_is_a_store_error_and_writes_nothing(
         lambda *args, **kwargs: connect(*args, **{**kwargs, "timeout": 0.2}),
     )
     path = tmp_path / "conversations.sqlite3"
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     reply = Answer(question="q", answer="a", mode="answer", generator="x")
     store.add_exchange(SHARED, "first", None, reply)
     other = connect(path, isolation_level=None)

@@ -1,5 +1,6 @@
 """A conversation file that is corrupt or cannot be opened fails each call with a StoreError
-that says what to do, writes nothing, and is opened again by the next call."""
+that says what to do, writes nothing, and is opened again by the next call. (SQLite's own
+faults; PostgreSQL's, a refused login and a database down, are in test_conversations_pg.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.chat.conversations import ConversationStore, new_conversation_id
+from rag.chat.conversations import SqliteConversations
+from rag.chat.history import new_conversation_id
 from rag.errors import StoreError
 from rag.schema import Answer
 
@@ -20,7 +22,7 @@ def answer(text: str) -> Answer:
 
 
 def filled(path: Path) -> str:
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     cid = new_conversation_id()
     store.add_exchange(cid, "Who won?", "Who won?", answer("The Tide won. [1]"))
     store.close()
@@ -32,7 +34,7 @@ def test_a_file_of_garbage_is_a_store_error_on_each_call_and_is_left_alone(
 ) -> None:
     path = tmp_path / "conversations.sqlite3"
     path.write_bytes(GARBAGE)
-    store = ConversationStore(path)  # opening does not fail: questions need no history
+    store = SqliteConversations(path)  # opening does not fail: questions need no history
     cid = new_conversation_id()
     for call in (
         lambda: store.add_exchange(cid, "Who won?", None, answer("x")),
@@ -57,7 +59,7 @@ def test_garbage_over_the_pages_is_a_store_error_not_a_crash(tmp_path: Path) -> 
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     head = path.read_bytes()[:100]  # a valid header over garbage pages
     path.write_bytes(head + GARBAGE[: 4096 * 2 - 100])
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     with pytest.raises(StoreError, match=r"conversation history .*(corrupt|malformed)"):
         store.get(cid)
     store.close()
@@ -66,7 +68,7 @@ def test_garbage_over_the_pages_is_a_store_error_not_a_crash(tmp_path: Path) -> 
 def test_an_unopenable_file_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "conversations.sqlite3"
     path.mkdir()  # a directory where the file should be
-    store = ConversationStore(path)
+    store = SqliteConversations(path)
     with pytest.raises(StoreError, match="conversation history"):
         store.recent()
     store.close()
