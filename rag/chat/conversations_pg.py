@@ -35,6 +35,9 @@ SCHEMA_VERSION = "chat-1"
 # Steps from an older schema version to the next: {version: (SQL, next version)}.
 MIGRATIONS: dict[str, tuple[str, str]] = {}
 LOCK_KEY = 0x52414702  # the chat tables' advisory lock ("RAG" 2): one process sets them up
+# How long an exchange waits behind another of its conversation (a row lock) before it fails
+# with StoreError: as long as SQLite's busy timeout, so a stuck writer is loud, not a hang.
+LOCK_WAIT_S = 10.0
 # Connections at most per process: an exchange or a read holds one for a few milliseconds,
 # and a request waits up to WAIT_S for one, so a burst queues instead of failing.
 POOL_SIZE = 4
@@ -63,6 +66,20 @@ CREATE INDEX IF NOT EXISTS chat_conversations_by_update ON chat_conversations(up
 """
 
 
+def _configure(db: psycopg.Connection) -> None:
+    """Each new connection's settings (the pool calls this once per connection)."""
+    db.execute("SELECT set_config('lock_timeout', %s, false)", (f"{LOCK_WAIT_S * 1000:.0f}ms",))
+
+
+def _version(db: psycopg.Connection) -> str | None:
+    """The chat tables' schema version (None: not set up yet)."""
+    found = db.execute("SELECT to_regclass('chat_meta') IS NOT NULL").fetchone()
+    if not found or not found[0]:
+        return None
+    row = db.execute("SELECT value FROM chat_meta WHERE key = 'schema_version'").fetchone()
+    return str(row[0]) if row else None
+
+
 class PostgresConversations:
     """The conversations of one PostgreSQL database (see the module docstring)."""
 
@@ -80,6 +97,7 @@ class PostgresConversations:
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_S},
             check=ConnectionPool.check_connection,
+            configure=_configure,
             timeout=WAIT_S,
             reconnect_timeout=WAIT_S,  # as the catalog's: the next request starts a fresh try
             open=False,
@@ -94,12 +112,16 @@ class PostgresConversations:
             raise
 
     def _create(self) -> None:
-        """The tables, made or brought to SCHEMA_VERSION under a lock (idempotent)."""
+        """The tables, made or brought to SCHEMA_VERSION under a lock. Once they are, it
+        runs no DDL: CREATE INDEX IF NOT EXISTS would lock tables that other hosts are
+        writing, and a host starting up could deadlock with their exchanges."""
         with self._connection() as db, db.transaction():
+            version = _version(db)
+            if version == SCHEMA_VERSION:
+                return
             db.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             db.execute(_SCHEMA)
-            row = db.execute("SELECT value FROM chat_meta WHERE key = 'schema_version'").fetchone()
-            version = row[0] if row else None
+            version = _version(db)
             if version is None:
                 db.execute(
                     "INSERT INTO chat_meta (key, value) VALUES ('schema_version', %s)",
@@ -123,6 +145,11 @@ class PostgresConversations:
         """psycopg's and the pool's failures as StoreError, in one line."""
         try:
             yield
+        except psycopg.errors.LockNotAvailable as exc:
+            raise StoreError(
+                f"the conversation history {self.where} is busy ({first_line(exc)}): "
+                "another exchange of this conversation holds it"
+            ) from exc
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise StoreError(
                 f"the conversation history {self.where} is unreachable ({first_line(exc)}); "

@@ -1,6 +1,8 @@
-"""Several processes appending chat turns to one SQLite file while another holds write
-transactions: every turn a writer was told is stored is there afterwards, and none fails
-while the others only wait their turn (rag/chat/conversations.py)."""
+"""Several processes appending chat turns to one store while another holds write
+transactions: every turn a writer was told is stored is there afterwards, in exchanges that
+never interleave, and none fails while the others only wait their turn. On SQLite (one file,
+rag/chat/conversations.py) and on PostgreSQL (rag/chat/conversations_pg.py), whose writers
+are as many hosts' `rag serve`."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
-from rag.chat.conversations import SqliteConversations
+from rag.chat.conversations import FILENAME, SqliteConversations
+from rag.chat.conversations_pg import PostgresConversations
+from rag.chat.history import Conversations
+from rag.config import Settings
 from rag.errors import StoreError
 from rag.schema import Answer
+from tests.conftest import backend_settings
+from tests.postgres import PgServer
 
 pytestmark = pytest.mark.integration  # starts processes
 
@@ -26,19 +34,33 @@ HOLD_S = 0.3  # the hog's write transactions: each holds the file this long, the
 GAP_S = 0.05
 
 
+settings = backend_settings  # every test here runs on SQLite, then on PostgreSQL
+
+
 def own(writer: int) -> str:
     return f"{writer + 1:032x}"
 
 
-def write_turns(path: Path, writer: int, acks: Path, holding: Any) -> None:
+def where(settings: Settings) -> str:
+    """The store of `settings`, as a child process is told it: a URL or a file's path."""
+    return settings.catalog_url or str(settings.data_dir / FILENAME)
+
+
+def opened(target: str) -> Conversations:
+    if target.startswith("postgresql://"):
+        return PostgresConversations(target)
+    return SqliteConversations(Path(target))
+
+
+def write_turns(target: str, writer: int, acks: Path, holding: Any) -> None:
     """Append TURNS exchanges; log each one the store acknowledged (or the error it raised)."""
-    store = SqliteConversations(path)
+    store = opened(target)
     holding.wait(60)  # start while the hog holds the file
     with acks.open("w") as out:
         for n in range(TURNS):
             cid = SHARED if n % 2 else own(writer)
             question = f"writer {writer} turn {n}"
-            reply = Answer(question=question, answer=f"a{n}", mode="answer", generator="x")
+            reply = Answer(question=question, answer=f"to {question}", mode="answer", generator="x")
             try:
                 store.add_exchange(cid, question, None, reply)
                 out.write(json.dumps({"acked": question, "conversation": cid}) + "\n")
@@ -48,9 +70,11 @@ def write_turns(path: Path, writer: int, acks: Path, holding: Any) -> None:
     store.close()
 
 
-def hog(path: Path, stop: Any, holding: Any, held: Any) -> None:
-    """Hold write transactions on the file, again and again, until told to stop."""
-    db = sqlite3.connect(path, isolation_level=None, timeout=0)
+def hog(target: str, stop: Any, holding: Any, held: Any) -> None:
+    """Hold write transactions on the store, again and again, until told to stop."""
+    if target.startswith("postgresql://"):
+        return hog_postgres(target, stop, holding, held)
+    db = sqlite3.connect(target, isolation_level=None, timeout=0)
     while not stop.is_set():
         try:
             db.execute("BEGIN IMMEDIATE")  # at once, not SQLite's polling: a greedy writer
@@ -67,16 +91,31 @@ def hog(path: Path, stop: Any, holding: Any, held: Any) -> None:
     db.close()
 
 
-def test_every_acknowledged_turn_survives_write_contention(tmp_path: Path) -> None:
-    path = tmp_path / "conversations.sqlite3"
-    SqliteConversations(path).close()  # the schema, before anyone contends for it
+def hog_postgres(url: str, stop: Any, holding: Any, held: Any) -> None:
+    """The same on PostgreSQL: a table lock that every writer of any conversation waits on."""
+    with psycopg.connect(url, autocommit=True) as db:
+        while not stop.is_set():
+            with db.transaction():
+                db.execute("LOCK TABLE chat_conversations IN EXCLUSIVE MODE")
+                holding.set()
+                time.sleep(HOLD_S)
+            with held.get_lock():
+                held.value += 1
+            time.sleep(GAP_S)
+
+
+def test_every_acknowledged_turn_survives_write_contention(
+    settings: Settings, tmp_path: Path
+) -> None:
+    target = where(settings)
+    opened(target).close()  # the schema, before anyone contends for it
     ctx = multiprocessing.get_context("spawn")
     stop, holding, held = ctx.Event(), ctx.Event(), ctx.Value("i", 0)
-    hogging = ctx.Process(target=hog, args=(path, stop, holding, held))
+    hogging = ctx.Process(target=hog, args=(target, stop, holding, held))
     hogging.start()
     acks = [tmp_path / f"acks-{w}.jsonl" for w in range(WRITERS)]
     writers = [
-        ctx.Process(target=write_turns, args=(path, w, acks[w], holding)) for w in range(WRITERS)
+        ctx.Process(target=write_turns, args=(target, w, acks[w], holding)) for w in range(WRITERS)
     ]
     started = time.monotonic()
     for p in writers:
@@ -97,14 +136,13 @@ def test_every_acknowledged_turn_survives_write_contention(tmp_path: Path) -> No
     )
     assert held.value >= 3  # the writers did contend with it
 
-    store = SqliteConversations(path)
-    stored = {
-        (cid, m.content)
-        for cid in {SHARED, *(own(w) for w in range(WRITERS))}
-        for m in store.get(cid).messages
-        if m.role == "user"
-    }
+    store = opened(target)
+    conversations = [store.get(cid) for cid in {SHARED, *(own(w) for w in range(WRITERS))}]
     store.close()
+    stored = {(c.id, m.content) for c in conversations for m in c.messages if m.role == "user"}
+    for c in conversations:  # each question is followed by its own answer
+        pairs = zip(c.messages[::2], c.messages[1::2], strict=True)
+        assert all(a.content == f"to {q.content}" for q, a in pairs), c.id
     assert [turn for turn in acked if turn not in stored] == []  # nothing acknowledged is lost
     assert failed == []  # and waiting behind short transactions is not a failure
     assert len(acked) == WRITERS * TURNS
@@ -134,3 +172,26 @@ def test_a_turn_that_cannot_get_in_is_a_store_error_and_writes_nothing(
     assert [m.content for m in store.get(SHARED).messages] == ["first", "a", "third", "a"]
     store.close()
     other.close()
+
+
+def test_on_postgres_a_turn_waits_only_behind_its_own_conversation(
+    postgres: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exchange locks its conversation's row: another conversation is written meanwhile,
+    and past the lock timeout (10 s; 0.2 s here) the waiting one fails loudly, writing
+    nothing; the store goes on by itself."""
+    monkeypatch.setattr("rag.chat.conversations_pg.LOCK_WAIT_S", 0.2)
+    url = postgres.new_database()
+    store = PostgresConversations(url)
+    reply = Answer(question="q", answer="a", mode="answer", generator="x")
+    store.add_exchange(SHARED, "first", None, reply)
+    with psycopg.connect(url) as other:  # a transaction, open until the block ends
+        other.execute("SELECT 1 FROM chat_conversations WHERE id = %s FOR UPDATE", (SHARED,))
+        store.add_exchange(own(0), "elsewhere", None, reply)
+        with pytest.raises(StoreError, match=r"is busy \(canceling statement due to lock timeout"):
+            store.add_exchange(SHARED, "second", None, reply)
+    assert [m.content for m in store.get(SHARED).messages] == ["first", "a"]
+    store.add_exchange(SHARED, "third", None, reply)
+    assert [m.content for m in store.get(SHARED).messages] == ["first", "a", "third", "a"]
+    assert [m.content for m in store.get(own(0)).messages] == ["elsewhere", "a"]
+    store.close()
