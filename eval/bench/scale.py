@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,51 +87,91 @@ def copy_documents(store: ChunkStore, needed: int, seed: int = 0) -> None:
     `needed` more chunks are indexed."""
     rng = np.random.default_rng(seed)
     sources = [s.source_id for s in store.sources()]
-    group: list[Prepared] = []
     round_ = 0
     while needed > 0:
         round_ += 1
-        for sid in sources:
-            chunks = store.source_chunks(sid, vectors=True)
-            if not chunks:
-                continue
-            info, copy_id = store.source(sid), f"{sid}-copy{round_}"
-            doc = Document(
-                source_id=copy_id,
-                text=store.document_text(sid),
-                title=info.title,
-                outlet=info.outlet,
-                published=info.published,
-            )
-            vectors = store.chunk_vectors([c.chunk_id for c in chunks])
-            noisy = unit_rows(vectors + rng.normal(0.0, 0.01, vectors.shape))
-            copies = [
-                Chunk(
-                    chunk_id=f"{copy_id}:{c.index:04d}",
-                    source_id=copy_id,
-                    index=c.index,
-                    text=c.text,
-                    start=c.start,
-                    end=c.end,
-                    sentences=c.sentences,
-                    tokens=0,
-                )
-                for c in chunks
-            ]
-            sentence_vectors = [c.vectors for c in chunks if c.vectors is not None]
-            group.append(Prepared(doc, copies, noisy, sentence_vectors))
-            needed -= len(copies)
-            if sum(len(p.chunks) for p in group) >= 2000 or needed <= 0:
-                store.write(group)
-                group = []
-            if needed <= 0:
-                return
+
+        def noisy(vectors: np.ndarray) -> np.ndarray:
+            return unit_rows(vectors + rng.normal(0.0, 0.01, vectors.shape))
+
+        copies = (_prepared(store, sid, f"{sid}-copy{round_}", noisy) for sid in sources)
+        needed = _write_until(store, copies, needed)
 
 
-def grow(settings: Settings, articles: list[Path], size: int, console: Console) -> None:
-    """Index real articles until the index holds `size` chunks, then copies if needed."""
+def import_index(store: ChunkStore, source: ChunkStore, needed: int) -> None:
+    """Add `source`'s documents as they are (ids, text, stored vectors: no embedding) until
+    `needed` more chunks are indexed or it has no more."""
+    have = {s.source_id for s in store.sources()}
+    todo = (s.source_id for s in source.sources() if s.source_id not in have)
+    _write_until(store, (_prepared(source, sid, sid, lambda v: v) for sid in todo), needed)
+
+
+def _prepared(
+    source: ChunkStore, sid: str, new_id: str, vectors_of: Callable[[np.ndarray], np.ndarray]
+) -> Prepared | None:
+    """`sid` of `source` as a write under `new_id`, its chunk vectors through `vectors_of`."""
+    chunks = source.source_chunks(sid, vectors=True)
+    if not chunks:
+        return None
+    info = source.source(sid)
+    doc = Document(
+        source_id=new_id,
+        text=source.document_text(sid),
+        title=info.title,
+        outlet=info.outlet,
+        published=info.published,
+    )
+    copies = [
+        Chunk(
+            chunk_id=f"{new_id}:{c.index:04d}",
+            source_id=new_id,
+            index=c.index,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            sentences=c.sentences,
+            tokens=0,
+        )
+        for c in chunks
+    ]
+    vectors = vectors_of(source.chunk_vectors([c.chunk_id for c in chunks]))
+    sentence_vectors = [c.vectors for c in chunks if c.vectors is not None]
+    return Prepared(doc, copies, vectors, sentence_vectors)
+
+
+def _write_until(store: ChunkStore, writes: Iterable[Prepared | None], needed: int) -> int:
+    """Write `writes` in groups of about 2,000 chunks until `needed` chunks are written; the
+    chunks still needed (0 or less when done)."""
+    group: list[Prepared] = []
+    for write in writes:
+        if write is None:
+            continue
+        group.append(write)
+        needed -= len(write.chunks)
+        if sum(len(p.chunks) for p in group) >= 2000 or needed <= 0:
+            store.write(group)
+            group = []
+        if needed <= 0:
+            return needed
+    if group:
+        store.write(group)
+    return needed
+
+
+def grow(
+    settings: Settings,
+    articles: list[Path],
+    size: int,
+    console: Console,
+    seed_index: ChunkStore | None = None,
+) -> None:
+    """Index real articles (or take `seed_index`'s, already embedded) until the index holds
+    `size` chunks, then copies if needed."""
     with open_pipeline(settings) as pipe:
         store = pipe.store
+        if seed_index is not None:
+            import_index(store, seed_index, size - store.count())
+            articles = []
         have = {s.source_id for s in store.sources()}
         todo = [p for p in articles if p.stem not in have]
         while store.count() < size and todo:
@@ -153,6 +194,8 @@ def measure(settings: Settings, questions: list[str], log: Path) -> SizeFigures:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_DATA_DIR=str(settings.data_dir), HF_HUB_OFFLINE="1")
+    if settings.catalog_url:  # the catalog on PostgreSQL, as the bench's own writes were
+        env.update(RAG_CATALOG_URL=settings.catalog_url)
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -184,11 +227,19 @@ def run_scale_bench(
     archive: Path,
     questions: int,
     console: Console,
+    seed_index: Path | None = None,
 ) -> list[SizeFigures]:
+    """Grow and measure at each size. With RAG_CATALOG_URL (an empty PostgreSQL database)
+    the catalog is there; `seed_index`, a data dir that already holds articles, is read
+    instead of embedding them (opening it may migrate its catalog: give a copy)."""
     rows: list[SizeFigures] = []
     asked = questions_for(questions)
-    with tempfile.TemporaryDirectory(prefix="rag-bench-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rag-bench-scale-") as tmp, ExitStack() as stack:
         local = settings.updated(data_dir=Path(tmp) / "data", chroma_url=None)
+        seed = None
+        if seed_index is not None:
+            seeded = settings.updated(data_dir=seed_index, chroma_url=None, catalog_url=None)
+            seed = stack.enter_context(open_pipeline(seeded, reader=None, verifier=None)).store
         if archive.is_dir():
             articles = discover([archive])
         else:
@@ -196,7 +247,7 @@ def run_scale_bench(
             articles = synthetic_articles(SEEDS, Path(tmp) / "synthetic", max(sizes) // 6 + 1)
         for size in sorted(sizes):
             console.print(f"growing to {size:,} chunks …")
-            grow(local, articles, size, console)
+            grow(local, articles, size, console, seed)
             rows.append(measure(local, asked, Path(tmp) / "serve.log"))
             report(console, rows, len(asked) - 1)
     return rows

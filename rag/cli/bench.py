@@ -51,9 +51,12 @@ def scale(
     ] = "2000,27000,100000",
     archive: Annotated[Path, typer.Option(help="Real articles to grow from")] = ARCHIVE,
     questions: Annotated[int, typer.Option(min=5, help="Distinct questions per size")] = 100,
+    seed_index: Annotated[
+        Path | None, typer.Option(help="A data dir already holding articles (a copy: it is read)")
+    ] = None,
 ) -> None:
     """Answer and compare latency, start-up, first question after a write, and worker RSS,
-    as the index grows."""
+    as the index grows (with RAG_CATALOG_URL, the catalog on that empty database)."""
     from eval.bench.scale import run_scale_bench
 
     try:
@@ -61,7 +64,7 @@ def scale(
     except ValueError:
         raise typer.BadParameter("sizes must be whole numbers, e.g. 2000,27000") from None
     with domain_errors():
-        run_scale_bench(get_settings(), wanted, archive, questions, console=out)
+        run_scale_bench(get_settings(), wanted, archive, questions, out, seed_index)
 
 
 @bench_app.command()
