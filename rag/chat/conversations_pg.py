@@ -71,6 +71,12 @@ def _configure(db: psycopg.Connection) -> None:
     db.execute("SELECT set_config('lock_timeout', %s, false)", (f"{LOCK_WAIT_S * 1000:.0f}ms",))
 
 
+def _text(value: str | None) -> str | None:
+    """`value` without NUL characters, which PostgreSQL's text cannot hold (a message's
+    stored text loses them; its Answer's JSON keeps them, escaped)."""
+    return value.replace("\x00", "") if value else value
+
+
 def _version(db: psycopg.Connection) -> str | None:
     """The chat tables' schema version (None: not set up yet)."""
     found = db.execute("SELECT to_regclass('chat_meta') IS NOT NULL").fetchone()
@@ -153,7 +159,7 @@ class PostgresConversations:
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise StoreError(
                 f"the conversation history {self.where} is unreachable ({first_line(exc)}); "
-                "questions without history still work"
+                "try again once it is back"
             ) from exc
         except psycopg.Error as exc:
             raise StoreError(
@@ -233,11 +239,11 @@ class PostgresConversations:
                 "INSERT INTO chat_messages (conversation_id, role, content, standalone, "
                 "answer_json, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
                 [
-                    (conversation_id, "user", question, standalone, None, now),
+                    (conversation_id, "user", _text(question), _text(standalone), None, now),
                     (
                         conversation_id,
                         "assistant",
-                        answer.answer,
+                        _text(answer.answer),
                         None,
                         answer.model_dump_json(),
                         now,

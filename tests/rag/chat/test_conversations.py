@@ -164,3 +164,17 @@ def test_recent_lists_last_updated_first_with_the_first_question(store: Conversa
     store.delete(new)
     total, after = store.recent()
     assert total == 1 and [c.id for c in after] == [old]
+
+
+def test_a_message_with_a_nul_character_is_stored(store: Conversations, settings: Settings) -> None:
+    """PostgreSQL's text holds no NUL: there the message's text loses it, never the Answer."""
+    full = Answer(question="Who\x00 won?", answer="The\x00 Tide.", mode="answer", generator="x")
+    store.add_exchange("c1", "Who\x00 won?", "Who\x00 won (the final)?", full)
+    user, assistant = store.get("c1").messages
+    keep = (lambda text: text.replace("\x00", "")) if settings.catalog_url else (lambda text: text)
+    assert (user.content, user.standalone) == (
+        keep("Who\x00 won?"),
+        keep("Who\x00 won (the final)?"),
+    )
+    assert assistant.content == keep("The\x00 Tide.") and assistant.answer == full
+    assert [t.content for t in store.recent_turns("c1", 2)] == [user.content, assistant.content]
