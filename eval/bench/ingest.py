@@ -7,7 +7,8 @@ Run: `rag bench ingest [ARCHIVE] [--limit N] [--keep DIR]` (default archive:
    (cl100k tokens, no overlap), embedded once, in this process.
 2. The ingest, end to end: `rag ingest ARCHIVE` in a child process over a fresh data dir
    (loading, cleaning, chunking, embedding chunks and their sentences, Chroma and catalog
-   writes), timed from start to exit; its peak RSS.
+   writes), timed from start to exit; its peak RSS. With RAG_CATALOG_URL, the catalog is
+   written to that (empty) PostgreSQL database.
 The ratio alone / ingest is counted in text, not chunks: a smaller chunk size or more
 overlap cannot make it look better.
 """
@@ -78,10 +79,14 @@ def embedder_alone(settings: Settings, files: list[Path]) -> tuple[float, int, i
     return time.perf_counter() - started, len(windows), sum(len(t) for t in texts)
 
 
-def ingest_child(folder: Path, data: Path) -> tuple[float, int, float]:
+def ingest_child(
+    folder: Path, data: Path, catalog_url: str | None = None
+) -> tuple[float, int, float]:
     """`rag ingest folder` in a child process: (wall seconds, chunks written, peak RSS MB)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
+    if catalog_url:  # the catalog on that (empty) PostgreSQL database
+        env.update(RAG_CATALOG_URL=catalog_url)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "rag.cli", "ingest", str(folder)],
@@ -112,7 +117,7 @@ def run_ingest_bench(
         alone, windows, characters = embedder_alone(settings, files)
         console.print(f"… {alone:.1f} s; now `rag ingest` end to end …")
         data = keep or Path(tmp) / "data"
-        seconds, chunks, peak = ingest_child(folder, data)
+        seconds, chunks, peak = ingest_child(folder, data, settings.catalog_url)
     figures = IngestFigures(len(files), characters, windows, chunks, alone, seconds, peak)
     report(console, figures, settings)
     return figures
