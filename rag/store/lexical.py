@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.language.text import terms
 from rag.store.backend import Catalog
-from rag.store.sql import Condition, Run
+from rag.store.sql import Condition, Run, select_in
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,7 @@ def fts5_bm25(
 
 def term_stats(catalog: Catalog, query_terms: Iterable[str]) -> TermStats:
     """Document frequencies of the distinct `query_terms`."""
-    df: dict[str, int] = {}
-    for term in dict.fromkeys(query_terms):
-        row = catalog.query("SELECT doc FROM term_docs WHERE term = ?", (term,))
-        df[term] = int(row[0][0]) if row else 0
-    return TermStats(size=catalog.chunk_count(), df=df)
+    wanted = list(dict.fromkeys(query_terms))
+    sql = "SELECT term, doc FROM term_docs WHERE term IN ({marks})"  # one round trip
+    found = {str(term): int(doc) for term, doc in select_in(catalog.query, sql, wanted)}
+    return TermStats(size=catalog.chunk_count(), df={t: found.get(t, 0) for t in wanted})
