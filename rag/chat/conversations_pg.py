@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from rag.chat.condense import Turn
 from rag.chat.history import Conversation, Summary, message
 from rag.errors import StoreError, UnknownConversationError
 from rag.schema import Answer
-from rag.store.postgres import CONNECT_S, WAIT_S, describe, first_line
+from rag.store.postgres import CONNECT_S, WAIT_S, describe, first_line, new_pool
 
 SCHEMA_VERSION = "chat-1"
 # Steps from an older schema version to the next: {version: (SQL, next version)}.
@@ -91,23 +91,8 @@ class PostgresConversations:
 
     def __init__(self, url: str) -> None:
         self.where = describe(url)
-        try:  # one direct try first: the pool would only say that it timed out
-            psycopg.connect(url, connect_timeout=CONNECT_S).close()
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot open the conversation history {self.where}: {first_line(exc)}"
-            ) from exc
-        self._pool: ConnectionPool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=POOL_SIZE,
-            kwargs={"autocommit": True, "connect_timeout": CONNECT_S},
-            check=ConnectionPool.check_connection,
-            configure=_configure,
-            timeout=WAIT_S,
-            reconnect_timeout=WAIT_S,  # as the catalog's: the next request starts a fresh try
-            open=False,
-            name="rag-conversations",
+        self._pool = new_pool(
+            url, "the conversation history", "rag-conversations", POOL_SIZE, _configure
         )
         try:
             with self._errors():

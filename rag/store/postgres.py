@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,6 +57,35 @@ def first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def new_pool(
+    url: str,
+    what: str,
+    name: str,
+    size: int,
+    configure: Callable[[psycopg.Connection], None] | None = None,
+) -> ConnectionPool:
+    """A pool for `url`, not yet opened, once one direct connection has succeeded (the pool
+    would only say that it timed out): StoreError naming `what` and the URL, no password."""
+    try:
+        psycopg.connect(url, connect_timeout=CONNECT_S).close()
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot open {what} {describe(url)}: {first_line(exc)}") from exc
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_S},
+        check=ConnectionPool.check_connection,
+        configure=configure,
+        timeout=WAIT_S,
+        # Give up a reconnection after WAIT_S: the pool's retries back off (1, 2, 4, 8 s…),
+        # and the next request starts a fresh one, so it is back as soon as the database is.
+        reconnect_timeout=WAIT_S,
+        open=False,
+        name=name,
+    )
+
+
 class PostgresCatalog:
     """The PostgreSQL side of the index (see the module docstring)."""
 
@@ -66,23 +95,7 @@ class PostgresCatalog:
         self._depth = 0
         self._writer: psycopg.Connection | None = None
         self._writer_thread: int | None = None
-        try:  # one direct try first: the pool would only say that it timed out
-            psycopg.connect(url, connect_timeout=CONNECT_S).close()
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open the catalog {self.where}: {first_line(exc)}") from exc
-        self._pool: ConnectionPool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=POOL_SIZE,
-            kwargs={"autocommit": True, "connect_timeout": CONNECT_S},
-            check=ConnectionPool.check_connection,
-            timeout=WAIT_S,
-            # Give up a reconnection after WAIT_S: the pool's retries back off (1, 2, 4, 8 s…),
-            # and the next request starts a fresh one, so it is back as soon as the database is.
-            reconnect_timeout=WAIT_S,
-            open=False,
-            name="rag-catalog",
-        )
+        self._pool = new_pool(url, "the catalog", "rag-catalog", POOL_SIZE)
         try:
             with self._errors():
                 self._pool.open(wait=True, timeout=WAIT_S + CONNECT_S)
